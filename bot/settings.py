@@ -1,0 +1,67 @@
+"""Deployment settings from the environment. Business configuration lives in the org file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PUBLIC_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./opsbot.db"
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+
+
+class SettingsError(Exception):
+    """A configuration problem explained in one line, shown to the operator without a traceback."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = PUBLIC_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    opsbot_org: Path | None = None
+    log_level: str = Field(default="INFO")
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("TELEGRAM_API_URL must start with http:// or https://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    def require_token(self) -> str:
+        """The bot token, or a one-line explanation of what is wrong with it."""
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise SettingsError(
+                "BOT_TOKEN is not set: export BOT_TOKEN=123456789:AA... (from @BotFather), "
+                "or run `opsbot demo` to try the bot offline"
+            )
+        token = self.bot_token.get_secret_value().strip()
+        if not _TOKEN_RE.match(token):
+            raise SettingsError(
+                "BOT_TOKEN is malformed: expected <digits>:<secret> such as 123456789:AAE-example"
+            )
+        return token
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation errors into a single readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper() or "settings"
+        raise SettingsError(f"{field}: {first['msg']}") from None
