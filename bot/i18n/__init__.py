@@ -1,0 +1,53 @@
+"""Message catalogue: one YAML file per language, keys shared, `{placeholders}` via str.format.
+
+Handlers never hard-code user-facing text; they ask a `Translator` bound to the member's locale.
+"""
+
+from __future__ import annotations
+
+import logging
+import string
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LOCALES = ("vi", "en")
+DEFAULT_LOCALE = "vi"
+_CATALOGUE_DIR = Path(__file__).parent
+
+log = logging.getLogger(__name__)
+
+
+@cache
+def load_catalogue(locale: str) -> dict[str, str]:
+    with (_CATALOGUE_DIR / f"{locale}.yaml").open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def normalise_locale(code: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """Map a Telegram language_code ("en-US", "vi") onto a supported locale."""
+    if code:
+        short = code.split("-")[0].lower()
+        if short in LOCALES:
+            return short
+    return default
+
+
+class Translator:
+    def __init__(self, locale: str) -> None:
+        self.locale = locale if locale in LOCALES else DEFAULT_LOCALE
+
+    def __call__(self, key: str, **params: Any) -> str:
+        template = load_catalogue(self.locale).get(key)
+        if template is None:
+            # A missing key is a bug; fall back to Vietnamese rather than show a raw key.
+            log.error("i18n key missing locale=%s key=%s", self.locale, key)
+            template = load_catalogue(DEFAULT_LOCALE).get(key, key)
+        return template.format(**params) if params else template

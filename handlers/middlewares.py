@@ -1,0 +1,73 @@
+"""Outer middlewares: in-flight tracking, one DB transaction per update, member and locale."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import Translator, normalise_locale
+from storage.repositories.members import get_member_by_telegram_id
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class InFlightMiddleware(BaseMiddleware):
+    """Counts updates being handled so shutdown can wait for them to finish."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        self._count += 1
+        self._idle.clear()
+        try:
+            return await handler(event, data)
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    """One session and one transaction per update: committed if the handler succeeds."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self._session_factory() as session, session.begin():
+            data["session"] = session
+            return await handler(event, data)
+
+
+class MemberMiddleware(BaseMiddleware):
+    """Loads the member behind the update (None for strangers) and their translator."""
+
+    def __init__(self, default_locale: str) -> None:
+        self._default_locale = default_locale
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        session: AsyncSession = data["session"]
+        member = await get_member_by_telegram_id(session, user.id) if user else None
+        if member is not None:
+            locale = member.locale
+        else:
+            locale = normalise_locale(user.language_code if user else None, self._default_locale)
+        data["member"] = member
+        data["t"] = Translator(locale)
+        return await handler(event, data)
