@@ -2,13 +2,86 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import typer
 
 from bot.org.cli import org_app
+from bot.roles import Role
 from bot.sandbox.cli import sandbox_command
+from bot.settings import SettingsError, load_settings
 from storage.cli import db_app
 
 app = typer.Typer(help="opsbot: chat-first operations bot.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(db_app, name="db")
 app.command("sandbox")(sandbox_command)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+@app.command()
+def run() -> None:
+    """Run the bot with long polling against TELEGRAM_API_URL (Ctrl-C or SIGTERM stops it)."""
+    from bot.logs import setup_logging
+    from bot.org.loader import OrgFileError
+    from bot.runner import run_forever
+
+    try:
+        settings = load_settings()
+        token = settings.require_token()
+        setup_logging(settings.log_level, [token])
+        asyncio.run(run_forever(settings))
+    except SettingsError as exc:
+        raise _fail(str(exc)) from None
+    except OrgFileError as exc:
+        raise _fail(f"org file has {len(exc.problems)} problem(s); run `opsbot org check`") from None
+
+
+@app.command()
+def invite(
+    role: Role = typer.Option(..., help="staff, manager, bod or admin"),
+    department: str | None = typer.Option(None, help="department code (staff and managers)"),
+    stores: str = typer.Option("", help="comma-separated store codes, e.g. HS-SHOPEE,HS-TIKTOK"),
+    bot_username: str | None = typer.Option(
+        None, help="bot username for the link (default: asked from the Bot API with BOT_TOKEN)"
+    ),
+    database_url: str | None = typer.Option(None, help="default: DATABASE_URL"),
+) -> None:
+    """Create a single-use invite and print its deep link and token."""
+    from bot.invite_cli import create_invite_from_cli
+
+    try:
+        settings = load_settings()
+        codes = tuple(c.strip() for c in stores.split(",") if c.strip())
+        link, token, expires = asyncio.run(
+            create_invite_from_cli(
+                settings,
+                role=role,
+                department=department,
+                store_codes=codes,
+                bot_username=bot_username,
+                database_url=database_url,
+            )
+        )
+    except SettingsError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(link)
+    typer.echo(f"token: {token}")
+    typer.echo(f"expires: {expires}")
+
+
+@app.command()
+def demo(
+    output: Path = typer.Option(Path("demo-output"), help="folder for the transcript and images"),
+    pause: float = typer.Option(0.0, help="seconds to wait between steps, for watching"),
+) -> None:
+    """Play the scripted scenario offline: sandbox + real bot + several users."""
+    from bot.demo import run_demo
+
+    code = asyncio.run(run_demo(output, pause=pause))
+    raise typer.Exit(code)
