@@ -66,6 +66,7 @@ async def lang_chosen(
         return
     await set_member_locale(session, member.id, callback_data.locale)
     member.locale = callback_data.locale
+    await session.commit()
     new_t = Translator(callback_data.locale)
     await query.answer()
     if isinstance(query.message, Message):

@@ -113,6 +113,7 @@ async def _issue(
     except OnboardingError as refusal:
         await message.answer(t(refusal.key, **refusal.params) + "\n\n" + t("invite.usage"))
         return False
+    await session.commit()  # the link must work as soon as it is shown
     log.info("invite created by member_id=%s role=%s", member.id, invite.role)
     await message.answer(await _invite_text(invite, session, t, bot_username, timezone))
     return True

@@ -43,15 +43,19 @@ class InFlightMiddleware(BaseMiddleware):
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    """One session and one transaction per update: committed if the handler succeeds."""
+    """One session per update, committed when the handler succeeds, rolled back otherwise."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self._session_factory() as session, session.begin():
+        async with self._session_factory() as session:
             data["session"] = session
-            return await handler(event, data)
+            result = await handler(event, data)
+            # Handlers may commit earlier (before announcing a result); this commits the rest.
+            # On an exception the session closes and everything uncommitted is rolled back.
+            await session.commit()
+            return result
 
 
 class MemberMiddleware(BaseMiddleware):

@@ -53,6 +53,7 @@ async def start(
         log.info("invite refused user=%s reason=%s", user.id, refusal.key)
         await message.answer(t(refusal.key, **refusal.params) + "\n\n" + t("start.how_to_join"))
         return
+    await session.commit()  # registered for sure before we say so
     log.info("member registered member_id=%s role=%s", new_member.id, new_member.role)
     member_t = Translator(new_member.locale)
     await message.answer(
