@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -39,18 +40,25 @@ def run() -> None:
     except SettingsError as exc:
         raise _fail(str(exc)) from None
     except OrgFileError as exc:
-        raise _fail(f"org file has {len(exc.problems)} problem(s); run `opsbot org check`") from None
+        raise _fail(
+            f"org file has {len(exc.problems)} problem(s); run `opsbot org check`"
+        ) from None
 
 
 @app.command()
 def invite(
-    role: Role = typer.Option(..., help="staff, manager, bod or admin"),
-    department: str | None = typer.Option(None, help="department code (staff and managers)"),
-    stores: str = typer.Option("", help="comma-separated store codes, e.g. HS-SHOPEE,HS-TIKTOK"),
-    bot_username: str | None = typer.Option(
-        None, help="bot username for the link (default: asked from the Bot API with BOT_TOKEN)"
-    ),
-    database_url: str | None = typer.Option(None, help="default: DATABASE_URL"),
+    role: Annotated[Role, typer.Option(help="staff, manager, bod or admin")],
+    department: Annotated[
+        str | None, typer.Option(help="department code (staff and managers)")
+    ] = None,
+    stores: Annotated[
+        str, typer.Option(help="comma-separated store codes, e.g. HS-SHOPEE,HS-TIKTOK")
+    ] = "",
+    bot_username: Annotated[
+        str | None,
+        typer.Option(help="bot username for the link (default: asked from the Bot API)"),
+    ] = None,
+    database_url: Annotated[str | None, typer.Option(help="default: DATABASE_URL")] = None,
 ) -> None:
     """Create a single-use invite and print its deep link and token."""
     from bot.invite_cli import create_invite_from_cli
@@ -77,8 +85,10 @@ def invite(
 
 @app.command()
 def demo(
-    output: Path = typer.Option(Path("demo-output"), help="folder for the transcript and images"),
-    pause: float = typer.Option(0.0, help="seconds to wait between steps, for watching"),
+    output: Annotated[Path, typer.Option(help="folder for the transcript and images")] = Path(
+        "demo-output"
+    ),
+    pause: Annotated[float, typer.Option(help="seconds to wait between steps, to watch")] = 0.0,
 ) -> None:
     """Play the scripted scenario offline: sandbox + real bot + several users."""
     from bot.demo import run_demo

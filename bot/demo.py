@@ -146,7 +146,8 @@ class Scenario:
             invite = await create_invite(
                 session, InviteRequest(role=Role.ADMIN), inviter=None, now=self.clock.now()
             )
-        self.out.write(f"$ opsbot invite --role admin\n{deep_link('opsbot_sandbox_bot', invite.token)}")
+        link = deep_link("opsbot_sandbox_bot", invite.token)
+        self.out.write(f"$ opsbot invite --role admin\n{link}")
         await self.say(self.lan, f"/start {invite.token}")
 
     async def manager_joins(self) -> None:

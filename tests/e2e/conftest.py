@@ -98,8 +98,13 @@ class BotUnderTest:
         async with self.db.session_factory() as session:
             return {s.code for s in (await session.scalars(select(Store))).all()}
 
-    async def join(self, user: SandboxUser, role: Role, department: str | None = None,
-                   stores: tuple[str, ...] = ()) -> None:
+    async def join(
+        self,
+        user: SandboxUser,
+        role: Role,
+        department: str | None = None,
+        stores: tuple[str, ...] = (),
+    ) -> None:
         token = await self.invite(role, department, stores)
         await user.send(f"/start {token}")
         reply = await user.next_message()

@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 async def _opsbot(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=env, cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -48,7 +54,13 @@ async def test_invite_command_and_run_until_sigterm(tmp_path: Path) -> None:
         await _wait_for_poll(server, run)  # also creates the schema and loads the org
 
         invite = await _opsbot(
-            "invite", "--role", "staff", "--department", "growth", "--stores", "HS-SHOPEE",
+            "invite",
+            "--role",
+            "staff",
+            "--department",
+            "growth",
+            "--stores",
+            "HS-SHOPEE",
             env=env,
         )
         out, err = await invite.communicate()
@@ -70,8 +82,9 @@ async def test_invite_command_and_run_until_sigterm(tmp_path: Path) -> None:
 
 async def test_invite_command_refuses_unknown_department(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
-    proc = await _opsbot("invite", "--role", "staff", "--department", "nope",
-                         "--bot-username", "b", env=env)
+    proc = await _opsbot(
+        "invite", "--role", "staff", "--department", "nope", "--bot-username", "b", env=env
+    )
     _, err = await proc.communicate()
     assert proc.returncode == 2
     assert "nope" in err.decode() and "Traceback" not in err.decode()

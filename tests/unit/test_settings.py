@@ -36,7 +36,9 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert GOOD_TOKEN not in repr(settings)
 
 
-@pytest.mark.parametrize("token", ["", "   ", "abc", "123:short", "notdigits:AAE-abcdefghijklmnopqrstuvwxyz"])
+@pytest.mark.parametrize(
+    "token", ["", "   ", "abc", "123:short", "notdigits:AAE-abcdefghijklmnopqrstuvwxyz"]
+)
 def test_bad_token_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, token: str) -> None:
     monkeypatch.setenv("BOT_TOKEN", token)
     with pytest.raises(SettingsError) as exc:
@@ -57,8 +59,12 @@ def test_run_without_valid_token_prints_one_line(tmp_path, token: str | None) ->
     if token is not None:
         env["BOT_TOKEN"] = token
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env,
-        cwd=tmp_path, timeout=60,
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
