@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,9 @@ async def get_department_by_code(session: AsyncSession, code: str) -> Department
     return await session.scalar(select(Department).where(Department.code == code))
 
 
-async def list_departments(session: AsyncSession, *, active_only: bool = True) -> Sequence[Department]:
+async def list_departments(
+    session: AsyncSession, *, active_only: bool = True
+) -> Sequence[Department]:
     query = select(Department).order_by(Department.code)
     if active_only:
         query = query.where(Department.active.is_(True))
@@ -41,3 +44,120 @@ async def list_brands(session: AsyncSession, *, active_only: bool = True) -> Seq
     if active_only:
         query = query.where(Brand.active.is_(True))
     return (await session.scalars(query)).all()
+
+
+# --- writes (used by `opsbot org load`); rows are never deleted, only deactivated ---
+
+UpsertOutcome = Literal["added", "updated", "reactivated", "unchanged"]
+
+
+async def get_brand_by_code(session: AsyncSession, code: str) -> Brand | None:
+    return await session.scalar(select(Brand).where(Brand.code == code))
+
+
+async def get_store_by_code(session: AsyncSession, code: str) -> Store | None:
+    return await session.scalar(select(Store).where(Store.code == code))
+
+
+def _apply(row: Department | Brand | Store, values: dict[str, Any]) -> UpsertOutcome:
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    if not row.active:
+        row.active = True
+        return "reactivated"
+    return "updated" if changed else "unchanged"
+
+
+async def upsert_department(
+    session: AsyncSession, *, code: str, name_vi: str, name_en: str
+) -> tuple[Department, UpsertOutcome]:
+    row = await get_department_by_code(session, code)
+    if row is None:
+        row = Department(code=code, name_vi=name_vi, name_en=name_en, active=True)
+        session.add(row)
+        await session.flush()
+        return row, "added"
+    outcome = _apply(row, {"name_vi": name_vi, "name_en": name_en})
+    await session.flush()
+    return row, outcome
+
+
+async def upsert_brand(
+    session: AsyncSession, *, code: str, name: str
+) -> tuple[Brand, UpsertOutcome]:
+    row = await get_brand_by_code(session, code)
+    if row is None:
+        row = Brand(code=code, name=name, active=True)
+        session.add(row)
+        await session.flush()
+        return row, "added"
+    outcome = _apply(row, {"name": name})
+    await session.flush()
+    return row, outcome
+
+
+async def upsert_store(
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    platform: str,
+    brand_id: int,
+    department_id: int | None,
+) -> tuple[Store, UpsertOutcome]:
+    row = await get_store_by_code(session, code)
+    if row is None:
+        row = Store(
+            code=code,
+            name=name,
+            platform=platform,
+            brand_id=brand_id,
+            department_id=department_id,
+            active=True,
+        )
+        session.add(row)
+        await session.flush()
+        return row, "added"
+    brand_changed = row.brand_id != brand_id
+    outcome = _apply(
+        row,
+        {"name": name, "platform": platform, "brand_id": brand_id, "department_id": department_id},
+    )
+    if brand_changed:
+        # Keep the eagerly loaded relationship in step with the new foreign key.
+        brand = await session.get(Brand, brand_id)
+        if brand is not None:
+            row.brand = brand
+    await session.flush()
+    return row, outcome
+
+
+_Row = TypeVar("_Row", Department, Brand, Store)
+
+
+async def _deactivate_except(
+    session: AsyncSession, model: type[_Row], codes: Iterable[str]
+) -> list[str]:
+    keep = set(codes)
+    query = select(model).where(model.active.is_(True)).order_by(model.code)
+    rows = [row for row in (await session.scalars(query)).all() if row.code not in keep]
+    for row in rows:
+        row.active = False
+    await session.flush()
+    return [row.code for row in rows]
+
+
+async def deactivate_departments_except(session: AsyncSession, codes: Iterable[str]) -> list[str]:
+    """Deactivate every active department whose code is not in ``codes``; returns their codes."""
+    return await _deactivate_except(session, Department, codes)
+
+
+async def deactivate_brands_except(session: AsyncSession, codes: Iterable[str]) -> list[str]:
+    return await _deactivate_except(session, Brand, codes)
+
+
+async def deactivate_stores_except(session: AsyncSession, codes: Iterable[str]) -> list[str]:
+    return await _deactivate_except(session, Store, codes)

@@ -1,0 +1,117 @@
+"""Bring the catalogue in the database (departments, brands, stores) in line with the org file.
+
+Idempotent: loading the same file twice changes nothing. Rows missing from the file are
+deactivated, never deleted, because reports, plans and members still point at them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.org.schema import OrgConfig
+from storage.repositories import catalog
+from storage.repositories.catalog import UpsertOutcome
+
+
+@dataclass
+class EntityChanges:
+    """Codes per outcome for one kind of row."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    reactivated: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def record(self, code: str, outcome: UpsertOutcome) -> None:
+        getattr(self, outcome).append(code)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.reactivated or self.deactivated)
+
+    def summary(self) -> str:
+        counts = [
+            (len(self.added), "added"),
+            (len(self.updated), "updated"),
+            (len(self.reactivated), "reactivated"),
+            (len(self.deactivated), "deactivated"),
+            (len(self.unchanged), "unchanged"),
+        ]
+        parts = [f"{count} {label}" for count, label in counts if count]
+        return ", ".join(parts) or "none"
+
+
+@dataclass
+class SyncReport:
+    departments: EntityChanges = field(default_factory=EntityChanges)
+    brands: EntityChanges = field(default_factory=EntityChanges)
+    stores: EntityChanges = field(default_factory=EntityChanges)
+
+    @property
+    def changed(self) -> bool:
+        return self.departments.changed or self.brands.changed or self.stores.changed
+
+    def lines(self) -> list[str]:
+        return [
+            f"departments: {self.departments.summary()}",
+            f"brands: {self.brands.summary()}",
+            f"stores: {self.stores.summary()}",
+        ]
+
+    def __str__(self) -> str:
+        return "; ".join(self.lines())
+
+
+async def sync_org(session: AsyncSession, org: OrgConfig) -> SyncReport:
+    """Upsert the file's catalogue and deactivate what it no longer lists. The caller commits."""
+    report = SyncReport()
+    department_ids = await _sync_departments(session, org, report.departments)
+    brand_ids = await _sync_brands(session, org, report.brands)
+    for store in org.stores:
+        _, outcome = await catalog.upsert_store(
+            session,
+            code=store.code,
+            name=store.name,
+            platform=store.platform,
+            brand_id=brand_ids[store.brand],
+            department_id=department_ids[store.department],
+        )
+        report.stores.record(store.code, outcome)
+    # Stores first: they reference brands and departments.
+    report.stores.deactivated = await catalog.deactivate_stores_except(
+        session, [s.code for s in org.stores]
+    )
+    report.brands.deactivated = await catalog.deactivate_brands_except(
+        session, [b.code for b in org.brands]
+    )
+    report.departments.deactivated = await catalog.deactivate_departments_except(
+        session, [d.code for d in org.departments]
+    )
+    return report
+
+
+async def _sync_departments(
+    session: AsyncSession, org: OrgConfig, changes: EntityChanges
+) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for department in org.departments:
+        row, outcome = await catalog.upsert_department(
+            session, code=department.code, name_vi=department.name.vi, name_en=department.name.en
+        )
+        ids[department.code] = row.id
+        changes.record(department.code, outcome)
+    return ids
+
+
+async def _sync_brands(
+    session: AsyncSession, org: OrgConfig, changes: EntityChanges
+) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for brand in org.brands:
+        row, outcome = await catalog.upsert_brand(session, code=brand.code, name=brand.name)
+        ids[brand.code] = row.id
+        changes.record(brand.code, outcome)
+    return ids
