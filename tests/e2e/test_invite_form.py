@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import BotUnderTest, forge_callback
+from support.bot_harness import BotUnderTest, forge_callback
 
 from bot.roles import Role
 

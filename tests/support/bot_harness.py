@@ -1,0 +1,128 @@
+"""The real bot (dispatcher, middlewares, SQL FSM storage) polling the sandbox Bot API server
+over HTTP, started and restarted over one test database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.app import BotOptions, BotRuntime, create_bot
+from bot.clock import FrozenClock
+from bot.org.loader import load_org
+from bot.org.sync import sync_org
+from bot.roles import Role
+from bot.sandbox.client import SandboxUser
+from bot.sandbox.server import SANDBOX_TOKEN, SandboxServer
+from bot.services.onboarding import InviteRequest, create_invite
+from storage.database import Database
+from storage.models import Invite, Member, Store
+from storage.repositories.members import member_stores
+from support.databases import DatabaseSpec
+
+DEMO_ORG = Path(__file__).resolve().parents[2] / "examples" / "demo-org.yaml"
+
+
+class BotUnderTest:
+    """Starts, stops and restarts the bot over one database, and reads its state back."""
+
+    def __init__(self, sandbox: SandboxServer, spec: DatabaseSpec, clock: FrozenClock) -> None:
+        self.sandbox = sandbox
+        self.spec = spec
+        self.clock = clock
+        self.org = load_org(DEMO_ORG)
+        self.database: Database | None = None
+        self.runtime: BotRuntime | None = None
+        self.starts = 0
+
+    @property
+    def db(self) -> Database:
+        assert self.database is not None, "bot is not running"
+        return self.database
+
+    async def start(self) -> None:
+        self.database = await self.spec.open()
+        async with self.database.session_factory() as session, session.begin():
+            await sync_org(session, self.org)
+        self.runtime = BotRuntime(
+            bot=create_bot(SANDBOX_TOKEN, self.sandbox.base_url),
+            database=self.database,
+            clock=self.clock,
+            options=BotOptions(self.org.timezone, self.org.default_locale, polling_timeout=1),
+        )
+        await self.runtime.start()
+        self.starts += 1
+
+    async def stop(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.stop()
+            self.runtime = None
+        if self.database is not None:
+            await self.database.close()
+            self.database = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def invite(
+        self, role: Role, department: str | None = None, stores: tuple[str, ...] = ()
+    ) -> str:
+        """An invite created the way `opsbot invite` does; returns its token."""
+        request = InviteRequest(role=role, department_code=department, store_codes=stores)
+        async with self.db.session_factory() as session, session.begin():
+            invite = await create_invite(session, request, inviter=None, now=self.clock.now())
+        return invite.token
+
+    async def member(self, telegram_id: int) -> Member | None:
+        async with self.db.session_factory() as session:
+            return await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+
+    async def member_store_codes(self, telegram_id: int) -> set[str]:
+        member = await self.member(telegram_id)
+        assert member is not None
+        async with self.db.session_factory() as session:
+            return {s.code for s in await member_stores(session, member.id)}
+
+    async def invite_row(self, token: str) -> Invite | None:
+        async with self.db.session_factory() as session:
+            return await session.scalar(select(Invite).where(Invite.token == token))
+
+    async def count_members(self) -> int:
+        async with self.db.session_factory() as session:
+            return len((await session.scalars(select(Member))).all())
+
+    async def store_codes(self) -> set[str]:
+        async with self.db.session_factory() as session:
+            return {s.code for s in (await session.scalars(select(Store))).all()}
+
+    async def join(
+        self,
+        user: SandboxUser,
+        role: Role,
+        department: str | None = None,
+        stores: tuple[str, ...] = (),
+    ) -> None:
+        token = await self.invite(role, department, stores)
+        await user.send(f"/start {token}")
+        reply = await user.next_message()
+        assert "Chào mừng" in reply.text or "Welcome" in reply.text, reply.text
+
+
+def forge_callback(sandbox: SandboxServer, user: SandboxUser, message_id: int, data: str) -> str:
+    """A callback query with arbitrary data, as a tampered client could send."""
+    message = sandbox.message(user.user_id, message_id)
+    assert message is not None
+    account = sandbox.store.accounts[user.user_id]
+    query_id = sandbox.store.new_callback(user.user_id, user.user_id, message_id, data)
+    sandbox.push_update(
+        "callback_query",
+        {
+            "id": query_id,
+            "from": account.to_json(),
+            "message": message,
+            "chat_instance": "forged",
+            "data": data,
+        },
+    )
+    return query_id
