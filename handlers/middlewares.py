@@ -11,6 +11,7 @@ from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator, normalise_locale
+from storage.fsm import fsm_session
 from storage.repositories.members import get_member_by_telegram_id
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -51,7 +52,9 @@ class DbSessionMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self._session_factory() as session:
             data["session"] = session
-            result = await handler(event, data)
+            # Form state is written in the same transaction as the data it describes.
+            with fsm_session(session):
+                result = await handler(event, data)
             # Handlers may commit earlier (before announcing a result); this commits the rest.
             # On an exception the session closes and everything uncommitted is rolled back.
             await session.commit()

@@ -1,5 +1,112 @@
 """`opsbot db ...` commands."""
 
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
+
 import typer
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+
+T = TypeVar("T")
+
+DATABASE_URL_OPTION = typer.Option(None, "--database-url", help="default: DATABASE_URL")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def _resolve_url(database_url: str | None) -> str:
+    if database_url:
+        return database_url
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        return load_settings().database_url
+    except SettingsError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _display(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _with_engine(url: str, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    """Run ``work`` on a fresh engine; database problems become one line and exit code 1."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    from storage.engine import create_engine
+
+    async def run() -> T:
+        engine = create_engine(url)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except ArgumentError as exc:
+        raise _fail(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    except (DBAPIError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise _fail(f"cannot use database {_display(url)}: {reason}", code=1) from None
+
+
+@db_app.command()
+def upgrade(database_url: str | None = DATABASE_URL_OPTION) -> None:
+    """Bring the database schema to the newest revision (safe to run again)."""
+    from storage.migrate import current_revision, head_revision, upgrade_to_head
+
+    url = _resolve_url(database_url)
+
+    async def work(engine: AsyncEngine) -> tuple[str | None, str | None]:
+        before = await current_revision(engine)
+        await upgrade_to_head(engine)
+        return before, await current_revision(engine)
+
+    before, after = _with_engine(url, work)
+    if before == after:
+        typer.echo(f"{_display(url)}: already at {after} (head {head_revision()})")
+    else:
+        typer.echo(f"{_display(url)}: upgraded {before or 'empty'} -> {after}")
+
+
+@db_app.command()
+def current(database_url: str | None = DATABASE_URL_OPTION) -> None:
+    """Show the schema revision of the database and whether it is the newest."""
+    from storage.migrate import current_revision, head_revision
+
+    url = _resolve_url(database_url)
+    revision = _with_engine(url, current_revision)
+    head = head_revision()
+    if revision == head:
+        typer.echo(f"{revision} (head)")
+    else:
+        shown = revision or "none"
+        typer.echo(f"{shown} (head is {head}: run `opsbot db upgrade`)")
+
+
+@db_app.command()
+def revision(
+    message: str = typer.Option(..., "--message", "-m", help="what the change is, e.g. 'add x'"),
+    database_url: str | None = DATABASE_URL_OPTION,
+) -> None:
+    """(Development) Draft a new revision from the models, against a database at head."""
+    from storage.migrate import create_revision
+
+    url = _resolve_url(database_url)
+
+    async def work(engine: AsyncEngine) -> str:
+        return str(await create_revision(engine, message))
+
+    typer.echo(_with_engine(url, work))

@@ -75,3 +75,21 @@ async def claim_invite(
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def store_owner_names(
+    session: AsyncSession, store_ids: Sequence[int]
+) -> dict[int, list[str]]:
+    """Names of the active members responsible for each store."""
+    if not store_ids:
+        return {}
+    rows = await session.execute(
+        select(MemberStore.store_id, Member.full_name)
+        .join(Member, Member.id == MemberStore.member_id)
+        .where(MemberStore.store_id.in_(list(store_ids)), Member.active.is_(True))
+        .order_by(Member.full_name)
+    )
+    owners: dict[int, list[str]] = {}
+    for store_id, name in rows.all():
+        owners.setdefault(store_id, []).append(name)
+    return owners

@@ -25,7 +25,7 @@ async def test_invite_then_start_registers_member(app: BotUnderTest, user_factor
     invite = await app.invite_row(token)
     assert invite is not None and invite.used_by_telegram_id == 3001
     menu = [c["command"] for c in app.sandbox.visible_commands(3001)]
-    assert menu == ["help", "lang", "cancel"]
+    assert menu == ["report", "history", "help", "lang", "cancel"]
 
 
 async def test_reused_token_is_refused(app: BotUnderTest, user_factory) -> None:
@@ -131,7 +131,7 @@ async def test_lang_switches_texts_and_menu(app: BotUnderTest, user_factory) -> 
     member = await app.member(3001)
     assert member is not None and member.locale == "en"
     menu = app.sandbox.visible_commands(3001)
-    assert menu[0]["description"] == "Commands you can use"
+    assert {c["command"]: c["description"] for c in menu}["help"] == "Commands you can use"
 
 
 async def test_english_telegram_user_is_welcomed_in_english(

@@ -48,7 +48,8 @@ class BotUnderTest:
             bot=create_bot(SANDBOX_TOKEN, self.sandbox.base_url),
             database=self.database,
             clock=self.clock,
-            options=BotOptions(self.org.timezone, self.org.default_locale, polling_timeout=1),
+            org=self.org,
+            options=BotOptions(polling_timeout=1),
         )
         await self.runtime.start()
         self.starts += 1

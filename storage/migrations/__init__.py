@@ -1,0 +1,1 @@
+"""Alembic environment and revisions for the opsbot schema (driven by storage.migrate)."""

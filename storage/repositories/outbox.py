@@ -1,0 +1,103 @@
+"""The transactional outbox of proactive messages. The caller owns the transaction.
+
+A job or service ``enqueue``s in the transaction that decided to send; the sender takes
+``pending`` rows, delivers them and marks each one ``sent`` or ``failed`` (with a retry time, or
+for good). The dedupe key makes enqueueing idempotent: the same reminder is never queued twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage
+
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"
+DEFAULT_PRIORITY = 50  # lower is sent first
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    dedupe_key: str,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    priority: int = DEFAULT_PRIORITY,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue a message; False (and nothing written) if ``dedupe_key`` was queued before.
+
+    The insert happens in a SAVEPOINT, so a duplicate leaves the caller's transaction usable.
+    """
+    message = OutboxMessage(
+        dedupe_key=dedupe_key,
+        chat_id=chat_id,
+        kind=kind,
+        priority=priority,
+        payload=payload,
+        status=PENDING,
+        attempts=0,
+        not_before=not_before or now,
+        created_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        if await get_by_dedupe_key(session, dedupe_key) is None:
+            raise  # some other constraint failed: not a duplicate
+        return False
+    return True
+
+
+async def get_by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage | None:
+    return await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+
+
+async def pending(
+    session: AsyncSession, now: datetime, limit: int, *, lock: bool = False
+) -> Sequence[OutboxMessage]:
+    """Messages due at ``now``, by priority then age.
+
+    ``lock=True`` claims the rows (PostgreSQL: FOR UPDATE SKIP LOCKED, so several senders share
+    the queue without taking the same message; SQLite's single writer needs nothing).
+    """
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now)
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .limit(limit)
+    )
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return (await session.scalars(query)).all()
+
+
+async def mark_sent(session: AsyncSession, msg: OutboxMessage, now: datetime) -> None:
+    msg.status = SENT
+    msg.sent_at = now
+    msg.attempts += 1
+    await session.flush()
+
+
+async def mark_failed(
+    session: AsyncSession, msg: OutboxMessage, error: str, retry_at: datetime | None
+) -> None:
+    """Record a failed attempt: pending again from ``retry_at``, or failed for good if None."""
+    msg.attempts += 1
+    msg.last_error = error
+    if retry_at is None:
+        msg.status = FAILED
+    else:
+        msg.status = PENDING
+        msg.not_before = retry_at
+    await session.flush()
