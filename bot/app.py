@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -17,8 +16,8 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.clock import Clock
-from bot.i18n import DEFAULT_LOCALE
 from bot.menu import set_guest_menu
+from bot.org.schema import OrgConfig
 from bot.settings import SettingsError
 from handlers import build_root_router
 from handlers.middlewares import DbSessionMiddleware, InFlightMiddleware, MemberMiddleware
@@ -37,8 +36,6 @@ def create_bot(token: str, api_url: str) -> Bot:
 
 @dataclass(frozen=True)
 class BotOptions:
-    timezone: str = DEFAULT_TIMEZONE
-    default_locale: str = DEFAULT_LOCALE
     polling_timeout: int = 10
 
 
@@ -51,12 +48,14 @@ class BotRuntime:
         bot: Bot,
         database: Database,
         clock: Clock,
+        org: OrgConfig,
         options: BotOptions | None = None,
         fsm_storage: BaseStorage | None = None,
     ) -> None:
         self.bot = bot
         self.database = database
         self.clock = clock
+        self.org = org
         self.options = options or BotOptions()
         self.fsm_storage = fsm_storage or SqlStorage(database.session_factory, clock=clock)
         self.in_flight = InFlightMiddleware()
@@ -71,7 +70,7 @@ class BotRuntime:
         if not me.username:
             raise SettingsError("the Bot API returned a bot without a username")
         self.dispatcher = self._build_dispatcher(me.username)
-        await set_guest_menu(self.bot, self.options.default_locale)
+        await set_guest_menu(self.bot, self.org.default_locale)
         await self.bot.delete_webhook(drop_pending_updates=False)
         self._polling = asyncio.create_task(
             self.dispatcher.start_polling(
@@ -90,12 +89,13 @@ class BotRuntime:
             events_isolation=SimpleEventIsolation(),
             clock=self.clock,
             bot_username=bot_username,
-            timezone=ZoneInfo(self.options.timezone),
-            default_locale=self.options.default_locale,
+            org=self.org,
+            timezone=self.org.tz,
+            default_locale=self.org.default_locale,
         )
         dp.update.outer_middleware(self.in_flight)
         dp.update.outer_middleware(DbSessionMiddleware(self.database.session_factory))
-        dp.update.outer_middleware(MemberMiddleware(self.options.default_locale))
+        dp.update.outer_middleware(MemberMiddleware(self.org.default_locale))
         dp.include_router(build_root_router())
         return dp
 

@@ -208,11 +208,12 @@ async def run_demo(output: Path, *, pause: float = 0.0, stream: TextIO = sys.std
     async with SandboxServer() as server:
         server.add_listener(transcript.on_event)
         database, org = await _prepare_database(output)
-        options = BotOptions(org.timezone, org.default_locale, polling_timeout=1)
+        options = BotOptions(polling_timeout=1)
         runtime = BotRuntime(
             bot=create_bot(SANDBOX_TOKEN, server.base_url),
             database=database,
             clock=clock,
+            org=org,
             options=options,
         )
         await runtime.start()

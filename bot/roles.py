@@ -24,7 +24,13 @@ class CommandSpec:
 
 
 # Order is the order shown in /help and in the Telegram menu.
+REPORTERS = frozenset({Role.STAFF, Role.MANAGER})
+OVERSEERS = frozenset({Role.MANAGER, Role.BOD, Role.ADMIN})
+
 COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("report", REPORTERS),
+    CommandSpec("status", OVERSEERS),
+    CommandSpec("history", ALL_ROLES),
     CommandSpec("help", ALL_ROLES),
     CommandSpec("invite", INVITERS),
     CommandSpec("lang", ALL_ROLES),

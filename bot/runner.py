@@ -6,46 +6,50 @@ import asyncio
 import contextlib
 import logging
 import signal
+from pathlib import Path
 
-from bot.app import BotOptions, BotRuntime, create_bot
+from bot.app import BotRuntime, create_bot
 from bot.clock import SystemClock
 from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
 from bot.org.sync import sync_org
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from storage.database import Database, open_database
 
 log = logging.getLogger(__name__)
 
 
-async def load_and_sync_org(settings: Settings, database: Database) -> OrgConfig | None:
-    """Read the org file (if configured) and bring the catalogue in the database up to date."""
+def require_org_path(settings: Settings) -> Path:
     if settings.opsbot_org is None:
-        log.warning("OPSBOT_ORG is not set: running without an org file")
-        return None
-    org = load_org(settings.opsbot_org)
+        raise SettingsError(
+            "OPSBOT_ORG is not set: point it at your org file "
+            "(e.g. OPSBOT_ORG=examples/demo-org.yaml)"
+        )
+    if not settings.opsbot_org.is_file():
+        raise SettingsError(f"OPSBOT_ORG: no such file {settings.opsbot_org}")
+    return settings.opsbot_org
+
+
+async def load_and_sync_org(org_path: Path, database: Database) -> OrgConfig:
+    """Read the org file and bring the catalogue in the database up to date."""
+    org = load_org(org_path)
     async with database.session_factory() as session, session.begin():
         report = await sync_org(session, org)
-    log.info("org file loaded path=%s changes=%s", settings.opsbot_org, report)
+    log.info("org file loaded path=%s changes=%s", org_path, report)
     return org
-
-
-def options_from(org: OrgConfig | None) -> BotOptions:
-    if org is None:
-        return BotOptions()
-    return BotOptions(timezone=org.timezone, default_locale=org.default_locale)
 
 
 async def run_forever(settings: Settings) -> None:
     token = settings.require_token()
+    org_path = require_org_path(settings)
     database = await open_database(settings.database_url)
     try:
-        org = await load_and_sync_org(settings, database)
+        org = await load_and_sync_org(org_path, database)
         runtime = BotRuntime(
             bot=create_bot(token, settings.telegram_api_url),
             database=database,
             clock=SystemClock(),
-            options=options_from(org),
+            org=org,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -1,0 +1,168 @@
+"""Decisions of the report form that need the org file or the database (hints, checks, save)."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.numbers import NumberError, examples_for
+from bot.domain.report_rules import RuleProblem, check_cross, check_value, outlier
+from bot.domain.report_text import FieldSpec, field_specs_for_form
+from bot.i18n import Translator
+from bot.org.formula import Comparison
+from bot.org.schema import BaseMetric, Form, OrgConfig
+from bot.roles import Role
+from bot.services.report_draft import Draft
+from bot.services.reporting import Subject, backfill_days
+from storage.models import Member
+from storage.repositories import plans, reports
+from storage.repositories.reports import Change, StaleReportError, StoredReport
+
+__all__ = ["Subject"]
+
+
+def backfill_limit(org: OrgConfig, member: Member) -> int:
+    return backfill_days(org, Role(member.role))
+
+
+def _form(org: OrgConfig, draft: Draft) -> Form:
+    form = org.form_for_department(draft.form)
+    if form is None:
+        raise LookupError(f"form {draft.form} is no longer in the org file")
+    return form
+
+
+def field_specs(org: OrgConfig, draft: Draft) -> list[FieldSpec]:
+    return field_specs_for_form(org, draft.form)
+
+
+def cross_checks(org: OrgConfig, draft: Draft) -> tuple[Comparison, ...]:
+    return tuple(_form(org, draft).cross_checks)
+
+
+def _metric(org: OrgConfig, key: str) -> BaseMetric:
+    metric = org.metric(key)
+    if not isinstance(metric, BaseMetric):
+        raise LookupError(f"{key} is not a base metric")
+    return metric
+
+
+def number_error_text(org: OrgConfig, key: str, error: NumberError, t: Translator) -> str:
+    metric = _metric(org, key)
+    first, second = examples_for(metric.unit)
+    return t(
+        "report.bad_value",
+        field=metric.label.get(t.locale),
+        reason=t(f"number.{error.message_key}", **error.params),
+        first=first,
+        second=second,
+    )
+
+
+def rule_text(org: OrgConfig, problem: RuleProblem, t: Translator) -> str:
+    params = dict(problem.params)
+    for name, value in list(params.items()):
+        if isinstance(value, str) and org.metric(value) is not None:
+            params[name] = org.metric(value).label.get(t.locale)  # type: ignore[union-attr]
+    return t(f"rule.{problem.message_key}", **params)
+
+
+def value_problem(
+    org: OrgConfig, draft: Draft, key: str, value: float, t: Translator
+) -> str | None:
+    """Range of the metric, then the form's cross-field rules that involve this field."""
+    metric = _metric(org, key)
+    spec = next(s for s in field_specs(org, draft) if s.key == key)
+    problem = check_value(spec, value, metric.min, metric.max, locale=t.locale)
+    if problem is not None:
+        return rule_text(org, problem, t)
+    values = {**draft.answers, key: value}
+    involved = [c for c in cross_checks(org, draft) if key in c.variables]
+    problems = check_cross(values, involved, locale=t.locale)
+    return rule_text(org, problems[0], t) if problems else None
+
+
+async def is_outlier(session: AsyncSession, draft: Draft, key: str, value: float) -> bool:
+    recent = await reports.recent_values(session, draft.subject.key, key, draft.day, days=7)
+    return outlier(value, recent)
+
+
+@dataclass(frozen=True)
+class Hints:
+    previous: tuple[date, float] | None
+    target: float | None
+
+
+async def hints(session: AsyncSession, draft: Draft, key: str) -> Hints:
+    previous = await reports.previous_values(session, draft.subject.key, draft.form, draft.day)
+    last = None
+    if previous is not None and key in previous[1]:
+        last = (previous[0], previous[1][key])
+    targets = await _targets(session, draft)
+    return Hints(previous=last, target=targets.get(key))
+
+
+def daily_share(day: date, weights: dict[str, float]) -> float:
+    """The day's share of the month: equal days unless the plan gives day weights."""
+    days = calendar.monthrange(day.year, day.month)[1]
+    all_weights = [float(weights.get(str(d), 1.0)) for d in range(1, days + 1)]
+    total = sum(all_weights)
+    return all_weights[day.day - 1] / total if total > 0 else 0.0
+
+
+async def _targets(session: AsyncSession, draft: Draft) -> dict[str, float]:
+    if draft.subject.store_id is None:
+        return {}
+    month = draft.day.strftime("%Y-%m")
+    monthly = await plans.month_targets(session, draft.subject.store_id, month)
+    return {
+        metric: target * daily_share(draft.day, weights)
+        for metric, (target, weights) in monthly.items()
+        if metric in draft.fields
+    }
+
+
+async def daily_targets(session: AsyncSession, org: OrgConfig, draft: Draft) -> dict[str, float]:
+    return await _targets(session, draft)
+
+
+@dataclass
+class SaveOutcome:
+    revision: int = 0
+    changes: list[Change] = field(default_factory=list)
+    conflict: StoredReport | None = None
+    conflict_by: str | None = None
+
+
+async def save(session: AsyncSession, draft: Draft, member: Member, now: datetime) -> SaveOutcome:
+    """Save the draft, or report who changed the same report in the meantime (then rebase)."""
+    try:
+        _, revision, changes = await reports.save_report(
+            session,
+            subject_key=draft.subject.key,
+            store_id=draft.subject.store_id,
+            member_id=draft.subject.member_id,
+            form=draft.form,
+            business_date=draft.day,
+            values=draft.values_to_save(),
+            expected_revision=draft.base_revision,
+            actor_id=member.id,
+            now=now,
+            source="chat",
+        )
+    except StaleReportError as stale:
+        current = stale.current
+        if current is not None:
+            draft.rebase(current.revision, current.values)
+        name = await reports.member_name(session, current.updated_by_id) if current else None
+        return SaveOutcome(conflict=current, conflict_by=name)
+    return SaveOutcome(revision=revision, changes=changes)
+
+
+def conflict_text(org: OrgConfig, outcome: SaveOutcome, t: Translator) -> str:
+    current = outcome.conflict
+    at = current.updated_at.astimezone(org.tz).strftime("%H:%M %d/%m") if current else "—"
+    return t("report.conflict", who=outcome.conflict_by or "—", at=at)
