@@ -110,6 +110,7 @@ class Scenario:
         self.lan = SandboxUser(server, 1001, "Chị Lan", "lan_admin", "vi")
         self.tuan = SandboxUser(server, 1002, "Anh Tuấn", "tuan_growth", "vi")
         self.minh = SandboxUser(server, 1003, "Minh", "minh_shop", "vi")
+        self.hanh = SandboxUser(server, 1004, "Hạnh", "hanh_shop", "vi")
         self.stranger = SandboxUser(server, 1999, "Người lạ", None, "vi")
 
     async def say(self, user: SandboxUser, text: str) -> str:
@@ -133,7 +134,11 @@ class Scenario:
             ("3. The manager invites a staff member for two stores", self.staff_joins),
             ("4. /help differs by role", self.help_by_role),
             ("5. Strangers and reused links get nothing", self.strangers_refused),
-            ("6. Minh switches to English", self.english),
+            ("6. Minh reports step by step, with one mistyped value", self.report_step_by_step),
+            ("7. Hạnh pastes her whole report in one message", self.report_in_one_message),
+            ("8. Minh corrects GMV: a new revision, old → new", self.report_correction),
+            ("9. The manager checks who has reported", self.status),
+            ("10. Minh switches to English", self.english),
         ]
 
     async def play(self) -> None:
@@ -180,6 +185,45 @@ class Scenario:
         await self.say(self.stranger, "/start")
         await self.say(self.stranger, "cho xem doanh thu hôm qua")
         await self.say(self.stranger, f"/start {self.token_used_by_minh}")
+
+    async def _open_store_report(self, user: SandboxUser, store_button: str) -> None:
+        await self.say(user, "/report")
+        await self.press(user, store_button)
+        await user.next_edit()
+        await user.next_message()
+
+    async def report_step_by_step(self) -> None:
+        await self._open_store_report(self.minh, "▫️ HS-SHOPEE · Hoa Sen Official Store (Shopee)")
+        for answer in ("12,5tr", "11 triệu", "8S", "85", "3", "2", "3.200", "1tr2"):
+            await self.say(self.minh, answer)
+        await self.press(self.minh, "✅ Xác nhận")
+        await self.minh.next_message()
+
+    async def report_in_one_message(self) -> None:
+        reply = await self.say(self.tuan, "/invite staff growth HS-TIKTOK")
+        await self.say(self.hanh, f"/start {invite_token(reply)}")
+        await self.say(self.hanh, "/report")
+        await self.say(
+            self.hanh,
+            "doanh thu 8,2tr\nthực thu 7tr6\nđơn 61\nhủy 2\nhoàn 1\n"
+            "lượt truy cập 2.450\nchi phí ads 950k",
+        )
+        await self.press(self.hanh, "✅ Xác nhận")
+        await self.hanh.next_message()
+
+    async def report_correction(self) -> None:
+        await self.say(self.minh, "/report")
+        await self.press(self.minh, "✅ HS-SHOPEE · Hoa Sen Official Store (Shopee)")
+        await self.minh.next_edit()
+        await self.minh.next_message()
+        await self.minh.next_message()
+        await self.say(self.minh, "gmv 13tr")
+        await self.press(self.minh, "✅ Xác nhận")
+        await self.minh.next_message()
+        await self.say(self.minh, "/history HS-SHOPEE")
+
+    async def status(self) -> None:
+        await self.say(self.tuan, "/status")
 
     async def english(self) -> None:
         await self.say(self.minh, "/lang")

@@ -38,7 +38,15 @@ def fmt(org: OrgConfig, key: str, value: float | None, t: Translator) -> str:
         return "—"
     if metric is None:
         return f"{value:g}"
-    return format_value(value, metric.unit, t.locale, integer=getattr(metric, "integer", False))
+    unit_label = getattr(metric, "unit_label", None)
+    return format_value(
+        value,
+        metric.unit,
+        t.locale,
+        # Đồng have no subunit worth showing; averages such as AOV are rounded.
+        integer=getattr(metric, "integer", False) or metric.unit == "money",
+        unit_label=unit_label.get(t.locale) if unit_label else None,
+    )
 
 
 def button_key(subject: Subject) -> str:

@@ -272,6 +272,8 @@ class BaseMetric(Strict):
     label: LocalizedText
     unit: Unit
     aliases: tuple[Annotated[str, Field(min_length=1, max_length=64)], ...] = ()
+    # The word shown after a count when echoing it, e.g. "85 đơn".
+    unit_label: LocalizedText | None = None
     min: Number | None = None
     max: Number | None = None
     required: bool = True

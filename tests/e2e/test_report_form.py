@@ -262,3 +262,49 @@ async def test_person_form_has_no_store_pick(app: BotUnderTest, user_factory) ->
         assert member is not None
         report = await session.scalar(select(Report).where(Report.member_id == member.id))
         assert report is not None and report.subject_key == f"member:{member.id}"
+
+
+BAD_ANSWERS = ["", "abc", "-5", "1.2.3", "12 13", "🙂", "x" * 80, "5 quả táo"]
+
+
+async def test_a_bad_answer_at_every_step_is_refused_and_nothing_is_lost(
+    app: BotUnderTest, minh: SandboxUser
+) -> None:
+    good = ["12,5tr", "11tr", "85 đơn", "3", "2", "3.200", "1tr2"]
+    await answer(minh, "/report")
+    for step, value in enumerate(good, start=1):
+        bad = BAD_ANSWERS[step % len(BAD_ANSWERS)] or "không"
+        refusal = await answer(minh, bad)
+        assert "Ví dụ" in refusal, (step, bad, refusal)
+        reply = await answer(minh, value)
+        if step < len(good):
+            assert f"({step + 1}/7)" in reply, (step, reply)
+    assert "Tóm tắt" in reply and "85 đơn" in reply
+    await minh.press("✅ Xác nhận")
+    await minh.next_message()
+    assert (await values_of(app, "HS-SHOPEE"))["orders"] == 85
+
+
+async def test_buttons_of_another_members_form_change_nothing(
+    app: BotUnderTest, minh: SandboxUser, user_factory
+) -> None:
+    from support.bot_harness import forge_callback
+
+    hanh = user_factory(5004, "Hạnh")
+    await app.join(hanh, Role.STAFF, "growth", ("HS-TIKTOK",))
+    await answer(minh, "/report")
+    summary_text = await answer(minh, FULL_REPORT)
+    assert "Tóm tắt" in summary_text
+    minh_summary = minh.last_message_with_buttons
+    assert minh_summary is not None
+    data = minh_summary.callback_data("✅ Xác nhận")
+    assert data is not None
+
+    await answer(hanh, "/report")  # Hạnh has her own form open
+    hanh_question = hanh.last_message_with_buttons
+    assert hanh_question is not None
+    forge_callback(app.sandbox, hanh, hanh_question.message_id or 0, data)
+    toast = await hanh.next_callback_answer()
+    assert "hết hiệu lực" in toast.text
+    assert await values_of(app, "HS-SHOPEE") == {}
+    assert await values_of(app, "HS-TIKTOK") == {}
