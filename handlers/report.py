@@ -7,13 +7,13 @@ carries the form run id and is checked against the current draft on arrival.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -89,14 +89,68 @@ async def report_command(
     if len(subjects) == 1:
         await _open_draft(message, state, session, org, form, subjects[0], day, t)
         return
-    draft_stub = Draft.start(subjects[0], form.code, day, [], [], 0, {})
+    rid = Draft.start(subjects[0], form.code, day, [], [], 0, {}).rid
     await state.set_state(ReportForm.pick)
-    await state.set_data({"pick_rid": draft_stub.rid, "day": day.isoformat()})
+    await state.set_data({"pick_rid": rid, "day": day.isoformat()})
+    text, keyboard = await _pick_view(session, org, member, subjects, rid, day, default, t)
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def _pick_view(
+    session: AsyncSession,
+    org: OrgConfig,
+    member: Member,
+    subjects: list[service.Subject],
+    rid: str,
+    day: date,
+    default: date,
+    t: Translator,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The store list for `day`, with buttons for the two days before it when allowed."""
     reported = await reports.reported_subjects(session, day, [s.key for s in subjects])
-    await message.answer(
-        t("report.pick", day=views.day_text(day)),
-        reply_markup=views.pick_keyboard(draft_stub.rid, subjects, reported, t),
+    role = Role(member.role)
+    other_days = [
+        d
+        for d in (day - timedelta(days=1), day - timedelta(days=2))
+        if date_problem(org, role, default, d) is None
+    ]
+    keyboard = views.pick_keyboard(rid, subjects, reported, other_days, t)
+    return t("report.pick", day=views.day_text(day)), keyboard
+
+
+async def day_picked(
+    query: CallbackQuery,
+    callback_data: ReportCallback,
+    state: FSMContext,
+    session: AsyncSession,
+    member: Member,
+    org: OrgConfig,
+    clock: Clock,
+    t: Translator,
+) -> None:
+    data = await state.get_data()
+    form = form_of(org, member)
+    default = default_business_date(org, clock.now())
+    try:
+        day = date.fromisoformat(callback_data.value)
+    except ValueError:
+        day = None
+    if (
+        data.get("pick_rid") != callback_data.rid
+        or form is None
+        or day is None
+        or date_problem(org, Role(member.role), default, day) is not None
+    ):
+        await query.answer(t("callback.stale"))
+        return
+    await query.answer()
+    await state.update_data(day=day.isoformat())
+    subjects = await subjects_for(session, org, member, form)
+    text, keyboard = await _pick_view(
+        session, org, member, subjects, callback_data.rid, day, default, t
     )
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text, reply_markup=keyboard)
 
 
 async def subject_picked(
@@ -515,6 +569,7 @@ def create_router() -> Router:
     router.message.register(report_command, Command("report"), StateFilter("*"))
     cb = router.callback_query
     cb.register(subject_picked, ReportCallback.filter(F.action == "pick"), ReportForm.pick)
+    cb.register(day_picked, ReportCallback.filter(F.action == "day"), ReportForm.pick)
     cb.register(
         cancel_pressed, ReportCallback.filter(F.action == "cancel"), StateFilter(ReportForm)
     )

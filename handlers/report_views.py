@@ -60,12 +60,20 @@ def _button(text: str, rid: str, action: str, value: str = "") -> InlineKeyboard
 
 
 def pick_keyboard(
-    rid: str, subjects: Sequence[Subject], reported: set[str], t: Translator
+    rid: str,
+    subjects: Sequence[Subject],
+    reported: set[str],
+    other_days: Sequence[date],
+    t: Translator,
 ) -> InlineKeyboardMarkup:
     rows = [
         [_button(("✅ " if s.key in reported else "▫️ ") + s.label, rid, "pick", button_key(s))]
         for s in subjects
     ]
+    if other_days:
+        rows.append(
+            [_button(f"📅 {d.strftime('%d/%m')}", rid, "day", d.isoformat()) for d in other_days]
+        )
     rows.append([_button(t("button.cancel"), rid, "cancel")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

@@ -308,3 +308,23 @@ async def test_buttons_of_another_members_form_change_nothing(
     assert "hết hiệu lực" in toast.text
     assert await values_of(app, "HS-SHOPEE") == {}
     assert await values_of(app, "HS-TIKTOK") == {}
+
+
+async def test_date_button_backfills_an_earlier_day(app: BotUnderTest, user_factory) -> None:
+    an = user_factory(5005, "An")
+    await app.join(an, Role.STAFF, "growth", ("HS-SHOPEE", "HS-TIKTOK"))
+    pick = await an.send("/report")
+    first = await an.next_message()
+    assert "20/11/2026" in first.text and "📅 19/11" in first.button_texts
+    assert pick
+    await an.press("📅 19/11")
+    moved = await an.next_edit()
+    assert "19/11/2026" in moved.text and "📅 18/11" in moved.button_texts
+    await an.press("▫️ HS-TIKTOK · Hoa Sen Beauty (TikTok Shop)")
+    await an.next_edit()
+    question = await an.next_message()
+    assert "19/11/2026" in question.text
+    await answer(an, FULL_REPORT)
+    await an.press("✅ Xác nhận")
+    await an.next_message()
+    assert (await values_of(app, "HS-TIKTOK", date(2026, 11, 19)))["orders"] == 85
