@@ -323,6 +323,9 @@ async def _apply_pasted(
         lines.append(f"✗ {service.number_error_text(org, key, error, t)}")
     if result.unknown:
         lines.append(t("report.paste.unknown", lines=", ".join(f"«{u}»" for u in result.unknown)))
+    if result.duplicates:
+        names = ", ".join(views.label(org, key, t) for key in result.duplicates)
+        lines.append(t("report.paste.duplicates", fields=names))
     draft.returning = False
     await _ask_next(message, state, session, org, draft, t, echo="\n".join(lines))
 

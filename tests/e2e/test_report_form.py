@@ -328,3 +328,28 @@ async def test_date_button_backfills_an_earlier_day(app: BotUnderTest, user_fact
     await an.press("✅ Xác nhận")
     await an.next_message()
     assert (await values_of(app, "HS-TIKTOK", date(2026, 11, 19)))["orders"] == 85
+
+
+async def test_plan_gives_daily_target_hint_and_attainment(
+    app: BotUnderTest, minh: SandboxUser
+) -> None:
+    from storage.models import Plan
+
+    async with app.db.session_factory() as session, session.begin():
+        store_key = await _key(app, "HS-SHOPEE")
+        session.add(
+            Plan(
+                store_id=int(store_key.split(":")[1]),
+                metric="gmv",
+                month="2026-11",
+                target=300_000_000,  # 30 days: 10tr a day, but 20/11 weighs double
+                day_weights={"20": 2.0},
+                updated_at=app.clock.now(),
+            )
+        )
+    question = await answer(minh, "/report")
+    # 300tr × 2 / 31 weighted days
+    assert "Mục tiêu ngày: 19.354.839 ₫" in question
+    summary = await answer(minh, FULL_REPORT + "\ngmv 13tr")
+    assert "Nhập hai lần" in summary
+    assert "13.000.000 ₫ / 19.354.839 ₫ (67%)" in summary
