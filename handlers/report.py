@@ -29,7 +29,7 @@ from bot.services.reporting import (
     date_problem,
     default_business_date,
     form_of,
-    parse_report_date,
+    requested_date,
     subjects_for,
 )
 from handlers import report_views as views
@@ -67,13 +67,10 @@ async def report_command(
         await message.answer(t("report.no_form"))
         return
     default = default_business_date(org, clock.now())
-    day = default
-    if command.args:
-        parsed = parse_report_date(command.args, default)
-        if parsed is None:
-            await message.answer(t("report.date.invalid", example=default.isoformat()))
-            return
-        day = parsed
+    day = requested_date(command.args, default)
+    if day is None:
+        await message.answer(t("report.date.invalid", example=default.isoformat()))
+        return
     problem = date_problem(org, Role(member.role), default, day)
     if problem:
         days = service.backfill_limit(org, member)

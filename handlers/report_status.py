@@ -17,6 +17,7 @@ from bot.services.reporting import (
     member_subject,
     parse_report_date,
     report_status,
+    requested_date,
     store_subject,
     visible_store,
 )
@@ -38,13 +39,10 @@ async def status_command(
     t: Translator,
 ) -> None:
     default = default_business_date(org, clock.now())
-    day = default
-    if command.args:
-        parsed = parse_report_date(command.args, default)
-        if parsed is None:
-            await message.answer(t("status.usage", example=default.isoformat()))
-            return
-        day = parsed
+    day = requested_date(command.args, default)
+    if day is None:
+        await message.answer(t("status.usage", example=default.isoformat()))
+        return
     statuses = await report_status(session, org, member, day)
     await message.answer(views.status_text(statuses, day, t))
 

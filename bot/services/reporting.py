@@ -66,6 +66,11 @@ def parse_report_date(text: str, today: date) -> date | None:
     return None
 
 
+def requested_date(args: str | None, default: date) -> date | None:
+    """The date a command asks for (the default without arguments); None if unreadable."""
+    return parse_report_date(args, default) if args and args.strip() else default
+
+
 def backfill_days(org: OrgConfig, role: Role) -> int:
     if role is Role.STAFF:
         return org.report.backfill_days_staff
