@@ -81,7 +81,8 @@ async def history_command(
             return
         subject, form_code = store_subject(store), form.code
     entries = await reports.revision_history(session, subject.key, form_code, day)
-    await message.answer(views.history_text(subject.label, entries, org, t))
+    order = form.metric_keys if form else ()
+    await message.answer(views.history_text(subject.label, entries, org, t, order))
 
 
 def create_router() -> Router:

@@ -215,10 +215,17 @@ def history_text(
     entries: Sequence[tuple[date, RevisionEntry]],
     org: OrgConfig,
     t: Translator,
+    field_order: Sequence[str] = (),
 ) -> str:
     if not entries:
         return t("history.empty", subject=escape(subject_label))
     lines = [t("history.title", subject=escape(subject_label))]
+    # Newest revision first, and within one revision the metrics in form order.
+    rank = {key: i for i, key in enumerate(field_order)}
+    entries = sorted(
+        entries,
+        key=lambda e: (-e[0].toordinal(), -e[1].revision, rank.get(e[1].metric, len(rank))),
+    )
     last: tuple[date, int] | None = None
     for day, entry in entries[:60]:
         if (day, entry.revision) != last:
