@@ -353,3 +353,14 @@ async def test_plan_gives_daily_target_hint_and_attainment(
     summary = await answer(minh, FULL_REPORT + "\ngmv 13tr")
     assert "Nhập hai lần" in summary
     assert "13.000.000 ₫ / 19.354.839 ₫ (67%)" in summary
+
+
+async def test_english_member_reports_in_english(app: BotUnderTest, user_factory) -> None:
+    sam = user_factory(5006, "Sam", language="en")
+    await app.join(sam, Role.STAFF, "growth", ("HS-SHOPEE",))
+    question = await answer(sam, "/report")
+    assert "GMV" in question and "(required)" in question and "For example" in question
+    refusal = await answer(sam, "twelve million")
+    assert "I did not understand the value for" in refusal
+    echo = await answer(sam, "12.5m")
+    assert "12,500,000 ₫" in echo and "Net merchandise value" in echo
