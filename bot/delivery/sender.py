@@ -1,0 +1,331 @@
+"""The outbox sender: delivers queued proactive messages under Telegram's limits.
+
+Payload contract (``OutboxMessage.payload``, JSON)::
+
+    {"method": "send_message",          # the Bot API call; only send_message exists for now
+     "text": "<b>Reminder</b> ...",      # required, non-empty
+     "parse_mode": "HTML",              # optional, default HTML
+     "reply_markup": {...}}             # optional: an InlineKeyboardMarkup as a dict
+
+Other methods (``send_photo``, ``send_document``) plug in as one function each in
+``bot.delivery.payloads.SENDERS``; the sender itself does not look inside payloads.
+
+How a drain works:
+
+* Due rows are claimed, by priority (alerts 10 < reminders 50 < digests 90) then id, with
+  ``outbox.pending(lock=True)`` (FOR UPDATE SKIP LOCKED on PostgreSQL). The claim moves their
+  ``not_before`` forward by a lease and commits, so other senders skip them while this one
+  works without holding a transaction open across HTTP calls. Rows still unsent when the drain
+  ends are given their old ``not_before`` back; after a crash they come due when the lease ends.
+* Within a claimed batch each chat's messages keep their order; the next message sent is the
+  first one (by priority) whose chat the ``RateLimiter`` lets through soonest.
+* Each row is marked in its own short transaction right after Telegram answers.
+* ``TelegramRetryAfter`` (429): the chat is blocked for ``retry_after`` and the row retried
+  (attempts are not counted) once the block ends, other chats going on meanwhile; after
+  ``MAX_RATE_LIMIT_RETRIES`` 429s in one drain it is rescheduled for a later drain.
+* 5xx, network errors, timeouts, undecodable answers (a 502 from the proxy is HTML): retried
+  with exponential backoff (1, 2, 4, ... s, at most 5 min), given up after ``MAX_ATTEMPTS``.
+* 403: the row fails for good and the member is marked unreachable, in one transaction.
+* 400 and other permanent errors (bad HTML, unknown chat, invalid payload): failed for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.delivery.limits import RateLimiter, RateLimits, Sleep
+from bot.delivery.payloads import PayloadError, deliver
+from storage.models import Member, OutboxMessage
+from storage.repositories import outbox
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+MAX_BACKOFF_SECONDS = 300.0
+MAX_RATE_LIMIT_RETRIES = 5
+DEFAULT_BATCH_SIZE = 100
+DEFAULT_LEASE = timedelta(minutes=10)
+DEFAULT_REQUEST_TIMEOUT = 30
+
+_TRANSIENT = (
+    TelegramServerError,
+    TelegramNetworkError,
+    ClientDecodeError,
+    TimeoutError,
+)
+_PERMANENT = (TelegramBadRequest, TelegramNotFound, TelegramMigrateToChat, PayloadError)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Wait after the ``attempts``-th failed attempt: 1, 2, 4, ... seconds, capped at 5 min."""
+    return float(min(2.0 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unreachable: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.failed + self.unreachable
+
+    def add(self, other: DrainReport) -> None:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+        self.unreachable += other.unreachable
+
+
+@dataclass
+class _Claimed:
+    id: int
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int
+    not_before: datetime  # before the lease, restored if the row is not sent
+    rate_limited: int = 0  # 429s in this drain
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        limits: RateLimits | None = None,
+        sleep: Sleep = asyncio.sleep,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        lease: timedelta = DEFAULT_LEASE,
+        request_timeout: int | None = DEFAULT_REQUEST_TIMEOUT,
+    ) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.clock = clock
+        self.limiter = RateLimiter(limits)
+        self.sleep = sleep
+        self.batch_size = batch_size
+        self.lease = lease
+        self.request_timeout = request_timeout
+
+    # public API
+
+    async def drain_once(self, max_messages: int | None = None) -> DrainReport:
+        """Send what is due now (at most ``max_messages`` rows handled); return the counts."""
+        report = DrainReport()
+        while max_messages is None or report.handled < max_messages:
+            limit = self.batch_size
+            if max_messages is not None:
+                limit = min(limit, max_messages - report.handled)
+            batch = await self._claim(limit)
+            if not batch:
+                break
+            report.add(await self._send_batch(batch))
+        return report
+
+    async def run(self, stop: asyncio.Event, idle_sleep: float = 1.0) -> None:
+        """Drain until ``stop`` is set, pausing up to ``idle_sleep`` s when nothing is due."""
+        while not stop.is_set():
+            try:
+                report = await self.drain_once(max_messages=self.batch_size)
+            except TelegramUnauthorizedError:
+                log.error("outbox: the bot token was rejected; sender stops")
+                raise
+            except Exception:
+                log.exception("outbox: drain failed; trying again shortly")
+                report = DrainReport()
+            if report.handled:
+                continue
+            pause = idle_sleep
+            due = await self.next_due()
+            if due is not None:
+                pause = min(pause, max((due - self.clock.now()).total_seconds(), 0.0))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending message comes due (None: the queue is empty)."""
+        async with self.session_factory() as session:
+            return await session.scalar(
+                select(func.min(OutboxMessage.not_before)).where(
+                    OutboxMessage.status == outbox.PENDING
+                )
+            )
+
+    # claiming
+
+    async def _claim(self, limit: int) -> list[_Claimed]:
+        now = self.clock.now()
+        async with self.session_factory() as session, session.begin():
+            rows = await outbox.pending(session, now, limit, lock=True)
+            claimed = [
+                _Claimed(row.id, row.chat_id, dict(row.payload), row.attempts, row.not_before)
+                for row in rows
+            ]
+            for row in rows:
+                row.not_before = now + self.lease  # the lease: other senders skip the row
+        return claimed
+
+    async def _release(self, rows: list[_Claimed]) -> None:
+        if not rows:
+            return
+        async with self.session_factory() as session, session.begin():
+            for row in rows:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id, OutboxMessage.status == outbox.PENDING)
+                    .values(not_before=row.not_before)
+                )
+
+    # sending
+
+    def _now_ts(self) -> float:
+        return self.clock.now().timestamp()
+
+    async def _send_batch(self, batch: list[_Claimed]) -> DrainReport:
+        report = DrainReport()
+        remaining = list(batch)
+        deadline = self._now_ts() + self.lease.total_seconds() * 0.8
+        try:
+            while remaining and self._now_ts() < deadline:
+                row = self._pick(remaining)
+                remaining.remove(row)
+                if await self._send_row(row, report):
+                    remaining.insert(0, row)  # still first of its chat: order is kept
+        finally:
+            await self._release(remaining)
+        return report
+
+    def _pick(self, remaining: list[_Claimed]) -> _Claimed:
+        """The first message of some chat whose chat can be sent to soonest (priority order)."""
+        now = self._now_ts()
+        seen: set[int] = set()
+        best: tuple[float, _Claimed] | None = None
+        for row in remaining:
+            if row.chat_id in seen:
+                continue
+            seen.add(row.chat_id)
+            wait = self.limiter.delay(row.chat_id, now)
+            if wait <= 0:
+                return row
+            if best is None or wait < best[0]:
+                best = (wait, row)
+        assert best is not None
+        return best[1]
+
+    async def _send_row(self, row: _Claimed, report: DrainReport) -> bool:
+        """Try to deliver one row; True if it was rate limited and should be tried again soon."""
+        await self.limiter.acquire(row.chat_id, self._now_ts, self.sleep)
+        try:
+            await deliver(self.bot, row.chat_id, row.payload, self.request_timeout)
+        except TelegramRetryAfter as exc:
+            # Honour retry_after for the whole chat: the limiter holds back every message to
+            # it until then, while other chats carry on.
+            self.limiter.block(row.chat_id, self._now_ts() + exc.retry_after)
+            report.retried += 1
+            row.rate_limited += 1
+            log.warning(
+                "outbox #%s: rate limited by Telegram, retry after %ss", row.id, exc.retry_after
+            )
+            if row.rate_limited < MAX_RATE_LIMIT_RETRIES:
+                return True
+            await self._reschedule(row, exc.retry_after, self._describe(exc))
+            return False
+        except TelegramForbiddenError as exc:
+            await self._mark_unreachable(row, self._describe(exc))
+            report.unreachable += 1
+            return False
+        except _PERMANENT as exc:
+            await self._mark_failed(row, self._describe(exc), retry=False)
+            log.error("outbox #%s: failed for good: %s", row.id, self._describe(exc))
+            report.failed += 1
+            return False
+        except TelegramUnauthorizedError:
+            raise
+        except (*_TRANSIENT, TelegramAPIError) as exc:
+            if await self._mark_failed(row, self._describe(exc), retry=True):
+                report.retried += 1
+            else:
+                report.failed += 1
+            return False
+        # Telegram accepted it: mark it sent at once, in its own transaction. A crash before
+        # this commit resends only this one message; nothing else was in flight.
+        await self._mark_sent(row)
+        report.sent += 1
+        return False
+
+    def _describe(self, exc: BaseException) -> str:
+        text = f"{type(exc).__name__}: {exc}"[:1000]
+        return text.replace(self.bot.token, "<token>") if self.bot.token else text
+
+    # bookkeeping, one short transaction each
+
+    async def _load(self, session: AsyncSession, row: _Claimed) -> OutboxMessage:
+        message = await session.get(OutboxMessage, row.id)
+        if message is None:
+            raise LookupError(f"outbox row {row.id} disappeared")
+        return message
+
+    async def _mark_sent(self, row: _Claimed) -> None:
+        async with self.session_factory() as session, session.begin():
+            await outbox.mark_sent(session, await self._load(session, row), self.clock.now())
+
+    async def _mark_failed(self, row: _Claimed, error: str, *, retry: bool) -> bool:
+        """Record a failed attempt; True if it will be retried, False if given up."""
+        attempts = row.attempts + 1
+        retry_at: datetime | None = None
+        if retry and attempts < MAX_ATTEMPTS:
+            retry_at = self.clock.now() + timedelta(seconds=backoff_seconds(attempts))
+        async with self.session_factory() as session, session.begin():
+            await outbox.mark_failed(session, await self._load(session, row), error, retry_at)
+        if retry_at is None and retry:
+            log.error("outbox #%s: giving up after %s attempts: %s", row.id, attempts, error)
+        elif retry_at is not None:
+            log.warning(
+                "outbox #%s: attempt %s failed (%s), retry at %s",
+                row.id,
+                attempts,
+                error,
+                retry_at.isoformat(),
+            )
+        return retry_at is not None
+
+    async def _reschedule(self, row: _Claimed, seconds: float, error: str) -> None:
+        async with self.session_factory() as session, session.begin():
+            message = await self._load(session, row)
+            message.not_before = self.clock.now() + timedelta(seconds=seconds)
+            message.last_error = error
+
+    async def _mark_unreachable(self, row: _Claimed, error: str) -> None:
+        async with self.session_factory() as session, session.begin():
+            await outbox.mark_failed(session, await self._load(session, row), error, None)
+            if row.chat_id > 0:
+                await session.execute(
+                    update(Member).where(Member.telegram_id == row.chat_id).values(reachable=False)
+                )
+        log.warning("outbox #%s: chat %s blocked the bot; marked unreachable", row.id, row.chat_id)

@@ -1,0 +1,86 @@
+"""The pure rate limiter, driven by explicit timestamps (no sleeping)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.delivery.limits import Rate, RateLimiter, RateLimits
+from bot.delivery.sender import MAX_BACKOFF_SECONDS, backoff_seconds
+
+USER = 501
+OTHER = 502
+GROUP = -100500
+
+
+def test_private_chat_gets_one_message_per_second() -> None:
+    limiter = RateLimiter()
+    assert limiter.delay(USER, 100.0) == 0
+    limiter.record(USER, 100.0)
+    assert limiter.delay(USER, 100.0) == pytest.approx(1.0)
+    assert limiter.delay(USER, 100.4) == pytest.approx(0.6)
+    assert limiter.delay(OTHER, 100.4) == 0  # other chats are not held up
+    assert limiter.delay(USER, 101.0) == 0
+
+
+def test_group_chat_gets_twenty_messages_per_minute() -> None:
+    limiter = RateLimiter()
+    for i in range(20):
+        assert limiter.delay(GROUP, 10.0 + i) == 0
+        limiter.record(GROUP, 10.0 + i)
+    assert limiter.delay(GROUP, 30.0) == pytest.approx(40.0)  # the first send leaves at 70
+    assert limiter.delay(GROUP, 70.0) == 0
+    limiter.record(GROUP, 70.0)
+    assert limiter.delay(GROUP, 70.5) == pytest.approx(0.5)  # the second one leaves at 71
+
+
+def test_thirty_messages_per_second_overall() -> None:
+    limiter = RateLimiter()
+    for chat in range(1, 31):
+        assert limiter.delay(chat, 5.0) == 0
+        limiter.record(chat, 5.0)
+    assert limiter.delay(31, 5.0) == pytest.approx(1.0)
+    assert limiter.delay(31, 5.9) == pytest.approx(0.1)
+    assert limiter.delay(31, 6.0) == 0
+
+
+def test_retry_after_blocks_only_that_chat() -> None:
+    limiter = RateLimiter()
+    limiter.block(USER, 50.0)
+    assert limiter.delay(USER, 20.0) == pytest.approx(30.0)
+    assert limiter.delay(OTHER, 20.0) == 0
+    limiter.block(USER, 40.0)  # an earlier deadline does not shorten the block
+    assert limiter.delay(USER, 45.0) == pytest.approx(5.0)
+    assert limiter.delay(USER, 50.0) == 0
+
+
+def test_limits_are_configurable() -> None:
+    limits = RateLimits(overall=Rate(2, 1.0), private_chat=Rate(5, 1.0), group_chat=Rate(1, 3.0))
+    limiter = RateLimiter(limits)
+    limiter.record(USER, 0.0)
+    assert limiter.delay(USER, 0.0) == 0
+    limiter.record(GROUP, 0.0)
+    assert limiter.delay(USER, 0.0) == pytest.approx(1.0)  # overall 2/s reached
+    assert limiter.delay(GROUP, 1.0) == pytest.approx(2.0)
+    with pytest.raises(ValueError):
+        Rate(0, 1.0)
+
+
+async def test_acquire_sleeps_only_as_needed() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter()
+    times = [await limiter.acquire(USER, lambda: now[0], sleep) for _ in range(3)]
+    assert times == [0.0, 1.0, 2.0]
+    assert slept == [1.0, 1.0]
+    assert await limiter.acquire(OTHER, lambda: now[0], sleep) == 2.0
+    assert slept == [1.0, 1.0]
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [backoff_seconds(n) for n in range(1, 6)] == [1, 2, 4, 8, 16]
+    assert backoff_seconds(30) == MAX_BACKOFF_SECONDS == 300
