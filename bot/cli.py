@@ -12,11 +12,13 @@ from bot.org.cli import org_app
 from bot.roles import Role
 from bot.sandbox.cli import sandbox_command
 from bot.settings import SettingsError, load_settings
+from jobs.cli import jobs_app
 from storage.cli import db_app
 
 app = typer.Typer(help="opsbot: chat-first operations bot.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(db_app, name="db")
+app.add_typer(jobs_app, name="jobs")
 app.command("sandbox")(sandbox_command)
 
 

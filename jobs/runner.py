@@ -1,0 +1,126 @@
+"""Run one job for one period, at most once.
+
+The ``job_runs`` row (unique per job and period) and everything the handler writes (outbox rows)
+go into ONE transaction: a duplicate period means the handler is not called; a handler that
+raises rolls the whole transaction back, so no row is left and a later run may retry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.org.schema import OrgConfig
+from jobs.registry import find_spec, job_specs, period_for
+from storage.repositories import jobs as job_runs
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[AsyncSession, OrgConfig, str, datetime], Awaitable[str | None]]
+"""``async (session, org, period, at) -> detail``: queues its messages through ``session``."""
+
+Status = Literal["done", "skipped", "already_ran", "failed"]
+
+
+class UnknownJobError(LookupError):
+    """The job is not scheduled in this org file, or has no handler."""
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """The handler of a job whose feature does not exist yet: queues nothing, says so.
+
+    Its run is recorded with status ``skipped`` so nobody mistakes it for a sent message.
+    """
+
+    what: str
+
+    async def __call__(
+        self, session: AsyncSession, org: OrgConfig, period: str, at: datetime
+    ) -> str | None:
+        return f"not implemented yet: no {self.what} queued"
+
+
+def default_handlers() -> dict[str, JobHandler]:
+    """Handlers for every job name. None of the job features exists yet: all are placeholders."""
+    return {
+        "nudge": Placeholder("nudge messages"),
+        "reminder": Placeholder("reminder messages"),
+        "escalation": Placeholder("escalation messages to managers"),
+        "daily_digest": Placeholder("daily digest"),
+        "weekly_digest": Placeholder("weekly digest"),
+        "monthly_digest": Placeholder("monthly digest"),
+    }
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    job: str
+    period: str
+    status: Status
+    detail: str | None = None
+
+    @property
+    def ran(self) -> bool:
+        """Whether this call recorded the run (done or skipped), as opposed to finding one."""
+        return self.status in ("done", "skipped")
+
+    @property
+    def text(self) -> str:
+        if self.status == "already_ran":
+            return f"{self.job}: already ran for {self.period}"
+        if self.status == "failed":
+            return f"{self.job}: failed for {self.period}: {self.detail}"
+        suffix = f": {self.detail}" if self.detail else ""
+        return f"{self.job}: {self.status} for {self.period}{suffix}"
+
+
+async def run_job(
+    session_factory: async_sessionmaker[AsyncSession],
+    org: OrgConfig,
+    name: str,
+    at: datetime,
+    handlers: Mapping[str, JobHandler],
+    *,
+    now: datetime | None = None,
+) -> RunOutcome:
+    """Run job ``name`` for the period ``at`` falls in, unless that period already ran.
+
+    ``at`` is the (scheduled) time the run stands for; ``now`` the instant recorded as its start
+    and finish (default: ``at``). Raises ``UnknownJobError`` for an unknown name.
+    """
+    spec = find_spec(org, name)
+    if spec is None:
+        known = ", ".join(s.name for s in job_specs(org))
+        raise UnknownJobError(f"unknown job {name!r}; scheduled jobs: {known}")
+    handler = handlers.get(name)
+    if handler is None:
+        raise UnknownJobError(f"no handler for job {name!r}")
+    if at.tzinfo is None:
+        raise ValueError("run_job needs an aware datetime")
+    period = period_for(spec, at)
+    started = now or at
+    try:
+        async with session_factory() as session, session.begin():
+            run = await job_runs.try_start_run(session, name, period, started)
+            if run is None:
+                return RunOutcome(name, period, "already_ran")
+            detail = await handler(session, org, period, at)
+            status: Status = "skipped" if isinstance(handler, Placeholder) else "done"
+            await job_runs.finish_run(
+                session,
+                run,
+                started,
+                job_runs.SKIPPED if status == "skipped" else job_runs.DONE,
+                detail,
+            )
+    except Exception as exc:
+        log.exception("job %s failed for %s; rolled back, a later run may retry", name, period)
+        return RunOutcome(name, period, "failed", f"{type(exc).__name__}: {exc}")
+    log.info("job %s %s for %s: %s", name, status, period, detail or "")
+    return RunOutcome(name, period, status, detail)
