@@ -16,6 +16,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.clock import Clock
+from bot.i18n import LOCALES, load_catalogue
 from bot.menu import set_guest_menu
 from bot.org.schema import OrgConfig
 from bot.settings import SettingsError
@@ -69,6 +70,8 @@ class BotRuntime:
             raise SettingsError("BOT_TOKEN was rejected by the Bot API (Unauthorized)") from None
         if not me.username:
             raise SettingsError("the Bot API returned a bot without a username")
+        for locale in LOCALES:
+            load_catalogue(locale)  # read the YAML now, not on the event loop's first message
         self.dispatcher = self._build_dispatcher(me.username)
         await set_guest_menu(self.bot, self.org.default_locale)
         await self.bot.delete_webhook(drop_pending_updates=False)

@@ -122,12 +122,11 @@ async def _issue(
 async def _invite_text(
     invite: Invite, session: AsyncSession, t: Translator, bot_username: str, timezone: ZoneInfo
 ) -> str:
-    department = None
-    if invite.department_id is not None:
-        department = next(
-            (d for d in await catalog.list_departments(session) if d.id == invite.department_id),
-            None,
-        )
+    department = (
+        await catalog.get_department(session, invite.department_id)
+        if invite.department_id is not None
+        else None
+    )
     return t(
         "invite.created",
         role=t(f"role.{invite.role}"),
@@ -238,7 +237,7 @@ async def _department_store_codes(session: AsyncSession, department_code: str) -
     department = await catalog.get_department_by_code(session, department_code)
     if department is None:
         return []
-    return [s.code for s in await catalog.list_stores(session) if s.department_id == department.id]
+    return [s.code for s in await catalog.list_stores(session, department_id=department.id)]
 
 
 async def _stores_keyboard(

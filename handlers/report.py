@@ -26,6 +26,7 @@ from bot.roles import REPORTERS, Role
 from bot.services import report_form as service
 from bot.services.report_draft import Draft
 from bot.services.reporting import (
+    Subject,
     date_problem,
     default_business_date,
     form_of,
@@ -97,7 +98,7 @@ async def _pick_view(
     session: AsyncSession,
     org: OrgConfig,
     member: Member,
-    subjects: list[service.Subject],
+    subjects: list[Subject],
     rid: str,
     day: date,
     default: date,
@@ -115,6 +116,16 @@ async def _pick_view(
     return t("report.pick", day=views.day_text(day)), keyboard
 
 
+async def _pick_form(
+    state: FSMContext, callback_data: ReportCallback, member: Member, org: OrgConfig
+) -> Form | None:
+    """The member's form when the button belongs to the store pick now open, else None."""
+    data = await state.get_data()
+    if data.get("pick_rid") != callback_data.rid:
+        return None
+    return form_of(org, member)
+
+
 async def day_picked(
     query: CallbackQuery,
     callback_data: ReportCallback,
@@ -125,19 +136,13 @@ async def day_picked(
     clock: Clock,
     t: Translator,
 ) -> None:
-    data = await state.get_data()
-    form = form_of(org, member)
+    form = await _pick_form(state, callback_data, member, org)
     default = default_business_date(org, clock.now())
     try:
         day = date.fromisoformat(callback_data.value)
     except ValueError:
         day = None
-    if (
-        data.get("pick_rid") != callback_data.rid
-        or form is None
-        or day is None
-        or date_problem(org, Role(member.role), default, day) is not None
-    ):
+    if form is None or day is None or date_problem(org, Role(member.role), default, day):
         await query.answer(t("callback.stale"))
         return
     await query.answer()
@@ -159,17 +164,16 @@ async def subject_picked(
     org: OrgConfig,
     t: Translator,
 ) -> None:
-    data = await state.get_data()
-    form = form_of(org, member)
+    form = await _pick_form(state, callback_data, member, org)
     subjects = await subjects_for(session, org, member, form) if form else []
     subject = next((s for s in subjects if views.button_key(s) == callback_data.value), None)
-    if data.get("pick_rid") != callback_data.rid or subject is None or form is None:
+    if form is None or subject is None:
         await query.answer(t("callback.stale"))
         return
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(t("report.picked", subject=subject.label))
-        day = date.fromisoformat(data["day"])
+        day = date.fromisoformat((await state.get_data())["day"])
         await _open_draft(query.message, state, session, org, form, subject, day, t)
 
 
@@ -179,7 +183,7 @@ async def _open_draft(
     session: AsyncSession,
     org: OrgConfig,
     form: Form,
-    subject: service.Subject,
+    subject: Subject,
     day: date,
     t: Translator,
 ) -> None:
@@ -441,7 +445,7 @@ async def _show_summary(
         service.rule_text(org, p, t) for p in check_cross(draft.answers, checks, locale=t.locale)
     ]
     changes = reports.diff_values(draft.base_values, draft.values_to_save())
-    targets = await service.daily_targets(session, org, draft)
+    targets = await service.daily_targets(session, draft)
     await state.set_state(ReportForm.summary)
     await state.set_data(draft.to_data())
     text = views.summary_text(

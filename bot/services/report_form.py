@@ -16,12 +16,10 @@ from bot.org.formula import Comparison
 from bot.org.schema import BaseMetric, Form, OrgConfig
 from bot.roles import Role
 from bot.services.report_draft import Draft
-from bot.services.reporting import Subject, backfill_days
+from bot.services.reporting import backfill_days
 from storage.models import Member
 from storage.repositories import plans, reports
 from storage.repositories.reports import Change, StaleReportError, StoredReport
-
-__all__ = ["Subject"]
 
 
 def backfill_limit(org: OrgConfig, member: Member) -> int:
@@ -63,10 +61,12 @@ def number_error_text(org: OrgConfig, key: str, error: NumberError, t: Translato
 
 
 def rule_text(org: OrgConfig, problem: RuleProblem, t: Translator) -> str:
+    """The problem in words; parameters naming a metric key are shown as its label."""
     params = dict(problem.params)
-    for name, value in list(params.items()):
-        if isinstance(value, str) and org.metric(value) is not None:
-            params[name] = org.metric(value).label.get(t.locale)  # type: ignore[union-attr]
+    for name, value in problem.params.items():
+        metric = org.metric(value) if isinstance(value, str) else None
+        if metric is not None:
+            params[name] = metric.label.get(t.locale)
     return t(f"rule.{problem.message_key}", **params)
 
 
@@ -101,7 +101,7 @@ async def hints(session: AsyncSession, draft: Draft, key: str) -> Hints:
     last = None
     if previous is not None and key in previous[1]:
         last = (previous[0], previous[1][key])
-    targets = await _targets(session, draft)
+    targets = await daily_targets(session, draft)
     return Hints(previous=last, target=targets.get(key))
 
 
@@ -113,7 +113,8 @@ def daily_share(day: date, weights: dict[str, float]) -> float:
     return all_weights[day.day - 1] / total if total > 0 else 0.0
 
 
-async def _targets(session: AsyncSession, draft: Draft) -> dict[str, float]:
+async def daily_targets(session: AsyncSession, draft: Draft) -> dict[str, float]:
+    """Today's share of each monthly target of the draft's store (none for person forms)."""
     if draft.subject.store_id is None:
         return {}
     month = draft.day.strftime("%Y-%m")
@@ -123,10 +124,6 @@ async def _targets(session: AsyncSession, draft: Draft) -> dict[str, float]:
         for metric, (target, weights) in monthly.items()
         if metric in draft.fields
     }
-
-
-async def daily_targets(session: AsyncSession, org: OrgConfig, draft: Draft) -> dict[str, float]:
-    return await _targets(session, draft)
 
 
 @dataclass

@@ -109,10 +109,9 @@ async def subjects_for(
 
 async def visible_store(session: AsyncSession, member: Member, code: str) -> Store | None:
     """A store the member may see, found by code (case-insensitive); None also when out of scope."""
-    found = [s for s in await catalog.list_stores(session) if s.code.lower() == code.lower()]
-    if not found:
+    store = await catalog.find_active_store(session, code)
+    if store is None:
         return None
-    store = found[0]
     role = Role(member.role)
     if role in (Role.BOD, Role.ADMIN):
         return store
@@ -173,7 +172,7 @@ async def _department_lines(
             session, business_date, [member_subject(m).key for m in reporters]
         )
         return [StatusLine(m.full_name, member_subject(m).key in done) for m in reporters]
-    stores = [s for s in await catalog.list_stores(session) if s.department_id == department_id]
+    stores = await catalog.list_stores(session, department_id=department_id)
     done = await reports.reported_subjects(
         session, business_date, [store_subject(s).key for s in stores]
     )

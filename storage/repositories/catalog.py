@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Brand, Department, Store
@@ -13,6 +13,10 @@ from storage.models import Brand, Department, Store
 
 async def get_department_by_code(session: AsyncSession, code: str) -> Department | None:
     return await session.scalar(select(Department).where(Department.code == code))
+
+
+async def get_department(session: AsyncSession, department_id: int) -> Department | None:
+    return await session.get(Department, department_id)
 
 
 async def list_departments(
@@ -32,11 +36,22 @@ async def get_stores_by_codes(session: AsyncSession, codes: Iterable[str]) -> Se
     return (await session.scalars(query)).all()
 
 
-async def list_stores(session: AsyncSession, *, active_only: bool = True) -> Sequence[Store]:
+async def list_stores(
+    session: AsyncSession, *, active_only: bool = True, department_id: int | None = None
+) -> Sequence[Store]:
     query = select(Store).order_by(Store.code)
     if active_only:
         query = query.where(Store.active.is_(True))
+    if department_id is not None:
+        query = query.where(Store.department_id == department_id)
     return (await session.scalars(query)).all()
+
+
+async def find_active_store(session: AsyncSession, code: str) -> Store | None:
+    """An active store by code, whatever the case the user typed it in."""
+    return await session.scalar(
+        select(Store).where(func.lower(Store.code) == code.lower(), Store.active.is_(True))
+    )
 
 
 async def list_brands(session: AsyncSession, *, active_only: bool = True) -> Sequence[Brand]:
