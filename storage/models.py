@@ -246,3 +246,111 @@ class FsmRecord(Base):
     state: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PlanRevision(Base):
+    """Every change of a plan target (or its day weights): nothing is silently overwritten."""
+
+    __tablename__ = "plan_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    old_target: Mapped[float | None] = mapped_column(Float)
+    new_target: Mapped[float] = mapped_column(Float)
+    old_day_weights: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    new_day_weights: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    source: Mapped[str] = mapped_column(String(16))  # chat | cli
+
+
+class DayOff(Base):
+    """A member's day of leave (`/off`), requested by the member and decided by a manager."""
+
+    __tablename__ = "days_off"
+    __table_args__ = (UniqueConstraint("member_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected
+    reason: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AlertState(Base):
+    """The state of one breach: (rule, subject, period) → open / acknowledged / snoozed / resolved.
+
+    Messages are sent only when ``state`` changes away from ``notified_state`` (hysteresis).
+    """
+
+    __tablename__ = "alert_states"
+    __table_args__ = (
+        UniqueConstraint("rule_id", "subject_key", "period"),
+        Index("ix_alert_states_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    subject_key: Mapped[str] = mapped_column(String(64))  # "store:<id>"
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    period: Mapped[str] = mapped_column(String(32))  # "2026-11-21" or "2026-11"
+    severity: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))  # open | acknowledged | snoozed | resolved
+    notified_state: Mapped[str | None] = mapped_column(String(16))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("order_requests.id", use_alter=True))
+
+
+class OrderRequest(Base):
+    """A work request to a department (``kind`` "order", typed by the org file), or a follow-up
+    task created from an alert (``kind`` "task", born assigned). The number shown is ``id``."""
+
+    __tablename__ = "order_requests"
+    __table_args__ = (
+        Index("ix_order_requests_department_status", "department_id", "status"),
+        Index("ix_order_requests_assignee_status", "assignee_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="order")  # order | task
+    type_code: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert_states.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OrderEvent(Base):
+    """One transition of an order request: who, when, from → to, with a note or attachment."""
+
+    __tablename__ = "order_events"
+    __table_args__ = (Index("ix_order_events_order", "order_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order_requests.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    attachment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

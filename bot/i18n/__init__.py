@@ -1,4 +1,7 @@
-"""Message catalogue: one YAML file per language, keys shared, `{placeholders}` via str.format.
+"""Message catalogue: YAML files per language, keys shared, `{placeholders}` via str.format.
+
+`<locale>.yaml` holds the core texts; each feature area may add `<area>.<locale>.yaml`
+(e.g. `kpi.vi.yaml`). A key defined twice for one locale is an error.
 
 Handlers never hard-code user-facing text; they ask a `Translator` bound to the member's locale.
 """
@@ -20,11 +23,21 @@ _CATALOGUE_DIR = Path(__file__).parent
 log = logging.getLogger(__name__)
 
 
+def catalogue_files(locale: str) -> list[Path]:
+    return [_CATALOGUE_DIR / f"{locale}.yaml", *sorted(_CATALOGUE_DIR.glob(f"*.{locale}.yaml"))]
+
+
 @cache
 def load_catalogue(locale: str) -> dict[str, str]:
-    with (_CATALOGUE_DIR / f"{locale}.yaml").open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    return {str(k): str(v) for k, v in data.items()}
+    merged: dict[str, str] = {}
+    for path in catalogue_files(locale):
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+        for key, value in data.items():
+            if str(key) in merged:
+                raise ValueError(f"{path.name}: key {key!r} is already defined for {locale}")
+            merged[str(key)] = str(value)
+    return merged
 
 
 def placeholders(template: str) -> set[str]:
