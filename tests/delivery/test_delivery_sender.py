@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import create_bot
 from bot.clock import FrozenClock
 from bot.delivery import DrainReport, OutboxSender, Rate, RateLimits
+from bot.delivery.payloads import document_payload, photo_payload
 from bot.delivery.sender import MAX_ATTEMPTS
 from bot.sandbox.models import ChatEvent
 from bot.sandbox.server import SANDBOX_TOKEN, SandboxServer
@@ -134,6 +135,46 @@ async def test_messages_go_out_by_priority_and_dedupe_prevents_duplicates(
     assert [row.status for row in await rows(db)] == ["sent"] * 4 + ["pending"]
     assert (await sender_for(bot, db, fake_time).drain_once()).handled == 0  # nothing resent
     assert texts(server, 1)[-1] == "digest"
+
+
+async def test_photos_and_documents_travel_in_the_outbox_row(
+    db: Database, server: SandboxServer, bot: Bot, fake_time: FakeTime
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    sheet = b"PK\x03\x04 pretend workbook"
+    keyboard = {"inline_keyboard": [[{"text": "Ack", "callback_data": "ack:1"}]]}
+    async with db.session_factory() as session, session.begin():
+        for key, payload in (
+            ("chart", photo_payload(png, "<b>GMV</b> 92%", keyboard)),
+            ("sheet", document_payload(sheet, "digest-2026-11.xlsx", "Monthly digest")),
+        ):
+            await outbox.enqueue(
+                session, dedupe_key=key, chat_id=1, kind="digest", payload=payload,
+                now=fake_time.now(),
+            )  # fmt: skip
+
+    assert await sender_for(bot, db, fake_time).drain_once() == DrainReport(sent=2)
+
+    photo_msg, document_msg = server.messages(1)
+    assert photo_msg["caption"] == "GMV 92%"
+    assert photo_msg["reply_markup"] == keyboard
+    assert server.file_bytes(photo_msg["photo"][-1]["file_id"]) == png
+    assert document_msg["document"]["file_name"] == "digest-2026-11.xlsx"
+    assert server.file_bytes(document_msg["document"]["file_id"]) == sheet
+
+
+async def test_a_broken_file_payload_fails_for_good_without_blocking_others(
+    db: Database, server: SandboxServer, bot: Bot, fake_time: FakeTime
+) -> None:
+    broken = {"method": "send_photo", "data_b64": "@@", "filename": "a.png"}
+    await put(db, fake_time.now(), "bad", 1, "x", **broken)
+    await put(db, fake_time.now(), "good", 1, "still sent")
+
+    await sender_for(bot, db, fake_time).drain_once()
+
+    assert texts(server, 1) == ["still sent"]
+    bad = next(row for row in await rows(db) if row.dedupe_key == "bad")
+    assert bad.status == "failed" and "base64" in (bad.last_error or "")
 
 
 async def test_max_messages_caps_one_drain(
