@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from support.bot_harness import BotUnderTest, forge_callback
 
-from bot.roles import Role
+from bot.roles import Role, commands_for
 
 
 async def test_invite_then_start_registers_member(app: BotUnderTest, user_factory) -> None:
@@ -25,7 +25,8 @@ async def test_invite_then_start_registers_member(app: BotUnderTest, user_factor
     invite = await app.invite_row(token)
     assert invite is not None and invite.used_by_telegram_id == 3001
     menu = [c["command"] for c in app.sandbox.visible_commands(3001)]
-    assert menu == ["report", "history", "help", "lang", "cancel"]
+    assert menu == commands_for(Role.STAFF)
+    assert {"report", "kpi", "order", "help"} <= set(menu) and "invite" not in menu
 
 
 async def test_reused_token_is_refused(app: BotUnderTest, user_factory) -> None:
