@@ -1,0 +1,59 @@
+"""What a member may see: stores, people and departments (the single source for every view).
+
+staff: their own stores and their own output; manager: their department's stores and people;
+bod and admin: everything. Out-of-scope things are treated as not existing ("not found").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.roles import Role
+from storage.models import Member, Store
+from storage.repositories import catalog, members
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: Role
+    everything: bool
+    stores: tuple[Store, ...]  # active stores in scope, ordered by code
+    member_ids: frozenset[int]  # people whose own output is in scope (empty + everything: all)
+    department_ids: frozenset[int]  # departments in scope (empty + everything: all)
+
+    @property
+    def store_ids(self) -> frozenset[int]:
+        return frozenset(store.id for store in self.stores)
+
+    def sees_store(self, store_id: int) -> bool:
+        return store_id in self.store_ids
+
+    def sees_member(self, member_id: int) -> bool:
+        return self.everything or member_id in self.member_ids
+
+    def sees_department(self, department_id: int | None) -> bool:
+        return self.everything or department_id in self.department_ids
+
+
+async def scope_of(session: AsyncSession, member: Member) -> Scope:
+    role = Role(member.role)
+    if role in (Role.BOD, Role.ADMIN):
+        stores = await catalog.list_stores(session)
+        return Scope(role, True, tuple(stores), frozenset(), frozenset())
+    if role is Role.MANAGER and member.department_id is not None:
+        stores = await catalog.list_stores(session, department_id=member.department_id)
+        people = await members.list_members(session, department_id=member.department_id)
+        own = await members.member_stores(session, member.id)
+        merged = {store.id: store for store in (*stores, *own) if store.active}
+        return Scope(
+            role,
+            False,
+            tuple(sorted(merged.values(), key=lambda s: s.code)),
+            frozenset({member.id, *(p.id for p in people)}),
+            frozenset({member.department_id}),
+        )
+    # Staff see no department-wide view, only their stores and themselves.
+    own = [store for store in await members.member_stores(session, member.id) if store.active]
+    return Scope(role, False, tuple(own), frozenset({member.id}), frozenset())
