@@ -15,10 +15,11 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.org.schema import WEEKDAYS, OrgConfig
 
-Cadence = Literal["daily", "weekly", "monthly"]
+Cadence = Literal["interval", "daily", "weekly", "monthly"]
 
 # How far back to look for the most recent fire time: more than one period of each cadence.
 _LOOKBACK: dict[Cadence, timedelta] = {
+    "interval": timedelta(hours=2),
     "daily": timedelta(days=2),
     "weekly": timedelta(days=8),
     "monthly": timedelta(days=32),
@@ -41,6 +42,16 @@ class JobSpec:
 
 def _daily(name: str, at: time, tz: tzinfo) -> JobSpec:
     return JobSpec(name, CronTrigger(hour=at.hour, minute=at.minute, timezone=tz), "daily")
+
+
+def every_minutes(name: str, minutes: int, tz: tzinfo) -> JobSpec:
+    """A job that fires every ``minutes`` (a divisor of 60) on the clock: :00, :15, :30…
+
+    Its period is the slot it fires for, ``2026-11-21T10:15``, so each slot runs once.
+    """
+    if minutes <= 0 or 60 % minutes:
+        raise ValueError(f"minutes must divide 60, got {minutes}")
+    return JobSpec(name, CronTrigger(minute=f"*/{minutes}", timezone=tz), "interval")
 
 
 def job_specs(org: OrgConfig) -> list[JobSpec]:
@@ -86,13 +97,16 @@ def period_for(spec: JobSpec, fire_time_local: datetime) -> str:
     """The period key of a run at ``fire_time_local``.
 
     An aware datetime is first converted to the job's timezone; a naive one is taken as local.
-    Daily jobs: ``2026-11-21``; weekly: ISO week ``2026-W47``; monthly: ``2026-11``.
+    Interval jobs: ``2026-11-21T10:15``; daily: ``2026-11-21``; weekly: ISO week ``2026-W47``;
+    monthly: ``2026-11``.
     """
     local = (
         fire_time_local.astimezone(spec.timezone)
         if fire_time_local.tzinfo is not None
         else fire_time_local
     )
+    if spec.cadence == "interval":
+        return local.strftime("%Y-%m-%dT%H:%M")
     if spec.cadence == "daily":
         return local.date().isoformat()
     if spec.cadence == "weekly":

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.numbers import NumberError, examples_for
+from bot.domain.plan_days import daily_share
 from bot.domain.report_rules import RuleProblem, check_cross, check_value, outlier
 from bot.domain.report_text import FieldSpec, field_specs_for_form
 from bot.i18n import Translator
@@ -103,14 +103,6 @@ async def hints(session: AsyncSession, draft: Draft, key: str) -> Hints:
         last = (previous[0], previous[1][key])
     targets = await daily_targets(session, draft)
     return Hints(previous=last, target=targets.get(key))
-
-
-def daily_share(day: date, weights: dict[str, float]) -> float:
-    """The day's share of the month: equal days unless the plan gives day weights."""
-    days = calendar.monthrange(day.year, day.month)[1]
-    all_weights = [float(weights.get(str(d), 1.0)) for d in range(1, days + 1)]
-    total = sum(all_weights)
-    return all_weights[day.day - 1] / total if total > 0 else 0.0
 
 
 async def daily_targets(session: AsyncSession, draft: Draft) -> dict[str, float]:

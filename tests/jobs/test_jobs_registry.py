@@ -12,6 +12,7 @@ from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
 from jobs.registry import (
     JobSpec,
+    every_minutes,
     find_spec,
     job_specs,
     next_fire_time,
@@ -125,3 +126,15 @@ def test_schedule_times_follow_the_org_file(org: OrgConfig) -> None:
     now = datetime(2026, 11, 21, 0, 0, tzinfo=HCM)
     fire = next_fire_time(spec(changed, "reminder"), now)
     assert fire is not None and fire.astimezone(HCM).time() == time(8, 5)
+
+
+def test_interval_jobs_fire_on_the_clock_and_key_each_slot() -> None:
+    every_quarter = every_minutes("sla", 15, HCM)
+    at = datetime(2026, 11, 21, 10, 7, tzinfo=HCM)
+    assert next_fire_time(every_quarter, at) == datetime(2026, 11, 21, 10, 15, tzinfo=HCM)
+    assert previous_fire_time(every_quarter, at) == datetime(2026, 11, 21, 10, 0, tzinfo=HCM)
+    assert period_for(every_quarter, datetime(2026, 11, 21, 3, 15, tzinfo=UTC)) == (
+        "2026-11-21T10:15"
+    )
+    with pytest.raises(ValueError, match="divide 60"):
+        every_minutes("odd", 7, HCM)
