@@ -73,6 +73,9 @@ class MemberMiddleware(BaseMiddleware):
         member = await get_member_by_telegram_id(session, user.id) if user else None
         if member is not None:
             locale = member.locale
+            if not member.reachable:
+                # They write to us again, so they unblocked the bot: deliver to them again.
+                member.reachable = True
         else:
             locale = normalise_locale(user.language_code if user else None, self._default_locale)
         data["member"] = member

@@ -1,8 +1,8 @@
 """Telegram's sending limits as a small, pure sliding-window limiter.
 
-``RateLimiter`` never reads a clock: every call takes the current time as a float (seconds,
-any epoch), so tests drive it with explicit timestamps. ``acquire`` is the only async part: it
-asks how long to wait, sleeps exactly that long with the injected ``sleep`` and records the send.
+``RateLimiter`` never reads a clock and never sleeps: every call takes the current time as a
+float (seconds, any epoch), so tests drive it with explicit timestamps. The sender asks
+``delay``, sleeps with its injected ``sleep`` and ``record``s each send.
 
 Limits (``RateLimits``, defaults from the Bot API FAQ): at most 30 messages per second overall,
 1 per second in a private chat, 20 per minute in a group chat (negative chat id). A 429's
@@ -11,7 +11,6 @@ Limits (``RateLimits``, defaults from the Bot API FAQ): at most 30 messages per 
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -107,18 +106,3 @@ class RateLimiter:
             del self._chats[chat_id]
         for chat_id in [c for c, t in self._blocked_until.items() if t <= now]:
             del self._blocked_until[chat_id]
-
-    async def acquire(
-        self, chat_id: int, now: Callable[[], float], sleep: Sleep = asyncio.sleep
-    ) -> float:
-        """Wait (only as long as needed) until ``chat_id`` may be sent to; record the send.
-
-        Returns the time recorded. Callers send right after, without awaiting anything else.
-        """
-        while True:
-            current = now()
-            wait = self.delay(chat_id, current)
-            if wait <= 0:
-                self.record(chat_id, current)
-                return current
-            await sleep(wait)

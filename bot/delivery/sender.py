@@ -1,14 +1,7 @@
 """The outbox sender: delivers queued proactive messages under Telegram's limits.
 
-Payload contract (``OutboxMessage.payload``, JSON)::
-
-    {"method": "send_message",          # the Bot API call; only send_message exists for now
-     "text": "<b>Reminder</b> ...",      # required, non-empty
-     "parse_mode": "HTML",              # optional, default HTML
-     "reply_markup": {...}}             # optional: an InlineKeyboardMarkup as a dict
-
-Other methods (``send_photo``, ``send_document``) plug in as one function each in
-``bot.delivery.payloads.SENDERS``; the sender itself does not look inside payloads.
+Payloads (``OutboxMessage.payload``, JSON) are built by ``bot.delivery.payloads``
+(``message_payload``, ``photo_payload``, ``document_payload``); the sender does not look inside.
 
 How a drain works:
 
@@ -17,15 +10,18 @@ How a drain works:
   ``not_before`` forward by a lease and commits, so other senders skip them while this one
   works without holding a transaction open across HTTP calls. Rows still unsent when the drain
   ends are given their old ``not_before`` back; after a crash they come due when the lease ends.
-* Within a claimed batch each chat's messages keep their order; the next message sent is the
-  first one (by priority) whose chat the ``RateLimiter`` lets through soonest.
+* Within a claimed batch each chat's messages keep their order; ``concurrency`` workers each
+  take the first message (by priority) of a chat nobody is sending to, the one the
+  ``RateLimiter`` lets through soonest. Several calls in flight keep the rate near the ceiling
+  even when Telegram answers slowly; the limiter is checked and updated atomically.
 * Each row is marked in its own short transaction right after Telegram answers.
 * ``TelegramRetryAfter`` (429): the chat is blocked for ``retry_after`` and the row retried
   (attempts are not counted) once the block ends, other chats going on meanwhile; after
   ``MAX_RATE_LIMIT_RETRIES`` 429s in one drain it is rescheduled for a later drain.
 * 5xx, network errors, timeouts, undecodable answers (a 502 from the proxy is HTML): retried
   with exponential backoff (1, 2, 4, ... s, at most 5 min), given up after ``MAX_ATTEMPTS``.
-* 403: the row fails for good and the member is marked unreachable, in one transaction.
+* 403: the row fails for good and the member is marked unreachable, in one transaction that
+  also queues one notice to their department's managers (dedupe key per member).
 * 400 and other permanent errors (bad HTML, unknown chat, invalid payload): failed for good.
 """
 
@@ -56,6 +52,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.delivery.limits import RateLimiter, RateLimits, Sleep
+from bot.delivery.notices import queue_unreachable_notice
 from bot.delivery.payloads import PayloadError, deliver
 from storage.models import Member, OutboxMessage
 from storage.repositories import outbox
@@ -66,7 +63,10 @@ MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300.0
 MAX_RATE_LIMIT_RETRIES = 5
 DEFAULT_BATCH_SIZE = 100
-DEFAULT_LEASE = timedelta(minutes=10)
+DEFAULT_CONCURRENCY = 8
+# A claimed batch is hidden from other senders this long; after a crash its unsent rows come
+# due again when the lease ends. A batch stops sending at 80 % of the lease.
+DEFAULT_LEASE = timedelta(seconds=60)
 DEFAULT_REQUEST_TIMEOUT = 30
 
 _TRANSIENT = (
@@ -123,6 +123,7 @@ class OutboxSender:
         batch_size: int = DEFAULT_BATCH_SIZE,
         lease: timedelta = DEFAULT_LEASE,
         request_timeout: int | None = DEFAULT_REQUEST_TIMEOUT,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -132,6 +133,7 @@ class OutboxSender:
         self.batch_size = batch_size
         self.lease = lease
         self.request_timeout = request_timeout
+        self.concurrency = max(1, concurrency)
 
     # public API
 
@@ -208,39 +210,71 @@ class OutboxSender:
         return self.clock.now().timestamp()
 
     async def _send_batch(self, batch: list[_Claimed]) -> DrainReport:
+        """Send a claimed batch with up to ``concurrency`` calls in flight.
+
+        One loop decides every send (so the limiter is consulted and updated in one place, and
+        only this loop ever sleeps); each call runs as a task. A chat has at most one call in
+        flight, which keeps its messages in order.
+        """
         report = DrainReport()
         remaining = list(batch)
+        in_flight: dict[asyncio.Task[bool], _Claimed] = {}
         deadline = self._now_ts() + self.lease.total_seconds() * 0.8
         try:
-            while remaining and self._now_ts() < deadline:
-                row = self._pick(remaining)
-                remaining.remove(row)
-                if await self._send_row(row, report):
-                    remaining.insert(0, row)  # still first of its chat: order is kept
+            while remaining or in_flight:
+                now = self._now_ts()
+                pick = None
+                if len(in_flight) < self.concurrency and now < deadline:
+                    pick = self._pick(remaining, {row.chat_id for row in in_flight.values()})
+                if pick is not None and pick[1] <= 0:
+                    row = pick[0]
+                    remaining.remove(row)
+                    self.limiter.record(row.chat_id, now)
+                    in_flight[asyncio.create_task(self._send_row(row, report))] = row
+                    continue
+                if in_flight:
+                    timeout = pick[1] if pick is not None else None
+                    done, _ = await asyncio.wait(
+                        in_flight, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    for task in done:
+                        again = task.result()  # raises (token rejected) with the row leased
+                        row = in_flight.pop(task)
+                        if again:
+                            remaining.insert(0, row)  # still first of its chat: order kept
+                    continue
+                if pick is None:
+                    break  # past the deadline: the rest is released for the next drain
+                await self.sleep(pick[1])
         finally:
-            await self._release(remaining)
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
+            await self._release(remaining + list(in_flight.values()))
         return report
 
-    def _pick(self, remaining: list[_Claimed]) -> _Claimed:
-        """The first message of some chat whose chat can be sent to soonest (priority order)."""
+    def _pick(
+        self, remaining: list[_Claimed], busy_chats: set[int]
+    ) -> tuple[_Claimed, float] | None:
+        """The first message of a chat with no call in flight that may be sent soonest, and
+        how long until it may (priority order breaks ties)."""
         now = self._now_ts()
-        seen: set[int] = set()
-        best: tuple[float, _Claimed] | None = None
+        seen = set(busy_chats)
+        best: tuple[_Claimed, float] | None = None
         for row in remaining:
             if row.chat_id in seen:
                 continue
             seen.add(row.chat_id)
             wait = self.limiter.delay(row.chat_id, now)
             if wait <= 0:
-                return row
-            if best is None or wait < best[0]:
-                best = (wait, row)
-        assert best is not None
-        return best[1]
+                return row, 0.0
+            if best is None or wait < best[1]:
+                best = (row, wait)
+        return best
 
     async def _send_row(self, row: _Claimed, report: DrainReport) -> bool:
-        """Try to deliver one row; True if it was rate limited and should be tried again soon."""
-        await self.limiter.acquire(row.chat_id, self._now_ts, self.sleep)
+        """Deliver one row (its send is already recorded by the limiter); True if it was rate
+        limited and should be tried again soon."""
         try:
             await deliver(self.bot, row.chat_id, row.payload, self.request_timeout)
         except TelegramRetryAfter as exc:
@@ -328,4 +362,5 @@ class OutboxSender:
                 await session.execute(
                     update(Member).where(Member.telegram_id == row.chat_id).values(reachable=False)
                 )
+                await queue_unreachable_notice(session, row.chat_id, self.clock.now())
         log.warning("outbox #%s: chat %s blocked the bot; marked unreachable", row.id, row.chat_id)

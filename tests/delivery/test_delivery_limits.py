@@ -65,22 +65,6 @@ def test_limits_are_configurable() -> None:
         Rate(0, 1.0)
 
 
-async def test_acquire_sleeps_only_as_needed() -> None:
-    now = [0.0]
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    limiter = RateLimiter()
-    times = [await limiter.acquire(USER, lambda: now[0], sleep) for _ in range(3)]
-    assert times == [0.0, 1.0, 2.0]
-    assert slept == [1.0, 1.0]
-    assert await limiter.acquire(OTHER, lambda: now[0], sleep) == 2.0
-    assert slept == [1.0, 1.0]
-
-
 def test_backoff_doubles_and_is_capped() -> None:
     assert [backoff_seconds(n) for n in range(1, 6)] == [1, 2, 4, 8, 16]
     assert backoff_seconds(30) == MAX_BACKOFF_SECONDS == 300

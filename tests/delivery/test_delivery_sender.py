@@ -25,7 +25,7 @@ from bot.delivery.sender import MAX_ATTEMPTS
 from bot.sandbox.models import ChatEvent
 from bot.sandbox.server import SANDBOX_TOKEN, SandboxServer
 from storage.database import Database
-from storage.models import Member, OutboxMessage
+from storage.models import Department, Member, OutboxMessage
 from storage.repositories import outbox
 
 SF = async_sessionmaker[AsyncSession]
@@ -279,6 +279,61 @@ async def test_blocked_user_is_marked_unreachable_and_the_rest_still_go_out(
         reach = {telegram_id: reachable for telegram_id, reachable in result.all()}
     assert reach == {4: False, 5: True}
     assert await sender_for(bot, db, fake_time).next_due() is None  # nothing retried
+
+
+async def test_a_blocked_member_s_manager_is_told_once(
+    db: Database, server: SandboxServer, bot: Bot, fake_time: FakeTime
+) -> None:
+    now = fake_time.now()
+    async with db.session_factory() as session, session.begin():
+        team = Department(code="growth", name_vi="Tăng trưởng", name_en="Growth")
+        session.add(team)
+        await session.flush()
+        for user_id, role in ((4, "staff"), (5, "manager")):
+            session.add(Member(telegram_id=user_id, full_name=f"Bạn {user_id}", role=role,
+                               department_id=team.id, joined_at=now))  # fmt: skip
+    server.block_user(4)
+    for i in range(3):
+        await put(db, now, f"r{i}", 4, f"reminder {i}")
+
+    report = await sender_for(bot, db, fake_time).drain_once()
+    await sender_for(bot, db, fake_time).drain_once()
+
+    assert report.unreachable == 3 and report.sent == 1
+    notices = texts(server, 5)
+    assert len(notices) == 1
+    assert "Bạn 4" in notices[0] and "chặn bot" in notices[0]
+
+
+async def test_calls_run_concurrently_but_one_at_a_time_per_chat(
+    db: Database, bot: Bot, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_flight: set[int] = set()
+    peak = 0
+    delivered: dict[int, list[str]] = defaultdict(list)
+
+    async def fake_deliver(_bot: Bot, chat_id: int, payload: Any, _timeout: Any) -> None:
+        nonlocal peak
+        assert chat_id not in in_flight, "two calls in flight for one chat"
+        in_flight.add(chat_id)
+        peak = max(peak, len(in_flight))
+        await asyncio.sleep(0.01)
+        delivered[chat_id].append(payload["text"])
+        in_flight.discard(chat_id)
+
+    monkeypatch.setattr("bot.delivery.sender.deliver", fake_deliver)
+    for i in range(3):
+        for chat_id in range(1, 13):
+            await put(db, fake_time.now(), f"{chat_id}-{i}", chat_id, f"m{i}")
+    sender = OutboxSender(
+        bot, db.session_factory, fake_time, limits=FAST, sleep=fake_time.sleep, concurrency=4
+    )
+
+    report = await sender.drain_once()
+
+    assert report.sent == 36
+    assert peak == 4
+    assert all(delivered[chat_id] == ["m0", "m1", "m2"] for chat_id in range(1, 13))
 
 
 async def test_bad_request_fails_for_good_and_is_logged_with_the_row_id(
