@@ -1,10 +1,12 @@
-"""Assembly of the running bot: Bot client, dispatcher, middlewares, routers, polling lifecycle."""
+"""Assembly of the running bot: Bot client, dispatcher, middlewares, routers, the scheduler, the
+outbox sender, and their start/stop lifecycle."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -14,14 +16,19 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
+from bot.delivery import OutboxSender, RateLimits
+from bot.delivery.sender import DEFAULT_LEASE
 from bot.i18n import LOCALES, load_catalogue
 from bot.menu import set_guest_menu
 from bot.org.schema import OrgConfig
 from bot.settings import SettingsError
 from handlers import build_root_router
 from handlers.middlewares import DbSessionMiddleware, InFlightMiddleware, MemberMiddleware
+from jobs.runner import default_handlers
+from jobs.scheduler import build_scheduler, catch_up
 from storage.database import Database
 from storage.fsm import SqlStorage
 
@@ -38,6 +45,12 @@ def create_bot(token: str, api_url: str) -> Bot:
 @dataclass(frozen=True)
 class BotOptions:
     polling_timeout: int = 10
+    # The scheduler fires the org's jobs (catching up missed ones on start); the sender drains
+    # the outbox. Tests that drive jobs and delivery by hand turn them off.
+    run_scheduler: bool = True
+    deliver_outbox: bool = True
+    send_limits: RateLimits = field(default_factory=RateLimits)
+    outbox_lease: timedelta = DEFAULT_LEASE
 
 
 class BotRuntime:
@@ -62,6 +75,10 @@ class BotRuntime:
         self.in_flight = InFlightMiddleware()
         self.dispatcher: Dispatcher | None = None
         self._polling: asyncio.Task[None] | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self.sender: OutboxSender | None = None
+        self._sending: asyncio.Task[None] | None = None
+        self._stop_sending = asyncio.Event()
 
     async def start(self) -> None:
         try:
@@ -85,6 +102,30 @@ class BotRuntime:
             name="opsbot-polling",
         )
         log.info("bot @%s polling", me.username)
+        if self.options.deliver_outbox:
+            self._start_sender()
+        if self.options.run_scheduler:
+            await self._start_scheduler()
+
+    def _start_sender(self) -> None:
+        self.sender = OutboxSender(
+            self.bot,
+            self.database.session_factory,
+            self.clock,
+            limits=self.options.send_limits,
+            lease=self.options.outbox_lease,
+        )
+        self._stop_sending.clear()
+        self._sending = asyncio.create_task(
+            self.sender.run(self._stop_sending), name="opsbot-outbox-sender"
+        )
+
+    async def _start_scheduler(self) -> None:
+        handlers, sessions = default_handlers(), self.database.session_factory
+        for outcome in await catch_up(sessions, self.org, self.clock, handlers):
+            log.info("catch-up: %s", outcome.text)
+        self.scheduler = build_scheduler(sessions, self.org, self.clock, handlers)
+        self.scheduler.start()
 
     def _build_dispatcher(self, bot_username: str) -> Dispatcher:
         dp = Dispatcher(
@@ -107,7 +148,13 @@ class BotRuntime:
             await self._polling
 
     async def stop(self) -> None:
-        """Stop taking updates, let in-flight handlers finish their transaction, then close."""
+        """Stop taking updates and firing jobs, let in-flight handlers and sends finish, close.
+
+        A job cut short rolls back as a whole and runs again on the next start (catch-up).
+        """
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
         if self.dispatcher is not None and self._polling is not None and not self._polling.done():
             try:
                 await self.dispatcher.stop_polling()
@@ -116,6 +163,21 @@ class BotRuntime:
             await asyncio.gather(self._polling, return_exceptions=True)
         if not await self.in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
             log.warning("shutdown: handlers still running after %ss", SHUTDOWN_GRACE_SECONDS)
+        await self._stop_sender()
         await self.fsm_storage.close()
         await self.bot.session.close()
         log.info("bot stopped")
+
+    async def _stop_sender(self) -> None:
+        if self._sending is None:
+            return
+        self._stop_sending.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._sending), SHUTDOWN_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning("shutdown: outbox sender still busy; unsent rows come due again")
+            self._sending.cancel()
+            await asyncio.gather(self._sending, return_exceptions=True)
+        except Exception:
+            log.exception("outbox sender failed")
+        self._sending = None

@@ -1,4 +1,5 @@
-"""`opsbot run`: long polling until SIGINT/SIGTERM, then a graceful stop."""
+"""`opsbot run`: long polling, the scheduler and the outbox sender until SIGINT/SIGTERM, then a
+graceful stop."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 from pathlib import Path
 
-from bot.app import BotRuntime, create_bot
+from bot.app import BotOptions, BotRuntime, create_bot
 from bot.clock import SystemClock
+from bot.delivery import Rate, RateLimits
 from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
 from bot.org.sync import sync_org
@@ -39,6 +42,13 @@ async def load_and_sync_org(org_path: Path, database: Database) -> OrgConfig:
     return org
 
 
+def runtime_options(settings: Settings) -> BotOptions:
+    return BotOptions(
+        send_limits=RateLimits(overall=Rate(settings.opsbot_send_rate, 1.0)),
+        outbox_lease=timedelta(seconds=settings.opsbot_outbox_lease),
+    )
+
+
 async def run_forever(settings: Settings) -> None:
     token = settings.require_token()
     org_path = require_org_path(settings)
@@ -50,6 +60,7 @@ async def run_forever(settings: Settings) -> None:
             database=database,
             clock=SystemClock(),
             org=org,
+            options=runtime_options(settings),
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     opsbot_org: Path | None = None
     log_level: str = Field(default="INFO")
+    # Messages per second to all chats together: Telegram allows about 30 (more with paid
+    # broadcasts). The per-chat limits are Telegram's and not configurable.
+    opsbot_send_rate: int = Field(default=30, ge=1, le=1000)
+    # Seconds a sender keeps a claimed batch hidden from other senders (and after a crash).
+    opsbot_outbox_lease: float = Field(default=60.0, ge=1.0, le=3600.0)
 
     @field_validator("telegram_api_url")
     @classmethod

@@ -134,6 +134,7 @@ class OutboxSender:
         self.lease = lease
         self.request_timeout = request_timeout
         self.concurrency = max(1, concurrency)
+        self._stop: asyncio.Event | None = None  # set by run(): finish in-flight calls, stop
 
     # public API
 
@@ -151,7 +152,11 @@ class OutboxSender:
         return report
 
     async def run(self, stop: asyncio.Event, idle_sleep: float = 1.0) -> None:
-        """Drain until ``stop`` is set, pausing up to ``idle_sleep`` s when nothing is due."""
+        """Drain until ``stop`` is set, pausing up to ``idle_sleep`` s when nothing is due.
+
+        Once ``stop`` is set no new call starts; calls in flight finish and are recorded.
+        """
+        self._stop = stop
         while not stop.is_set():
             try:
                 report = await self.drain_once(max_messages=self.batch_size)
@@ -224,7 +229,8 @@ class OutboxSender:
             while remaining or in_flight:
                 now = self._now_ts()
                 pick = None
-                if len(in_flight) < self.concurrency and now < deadline:
+                stopping = self._stop is not None and self._stop.is_set()
+                if len(in_flight) < self.concurrency and now < deadline and not stopping:
                     pick = self._pick(remaining, {row.chat_id for row in in_flight.values()})
                 if pick is not None and pick[1] <= 0:
                     row = pick[0]

@@ -26,8 +26,18 @@ DEMO_ORG = Path(__file__).resolve().parents[2] / "examples" / "demo-org.yaml"
 class BotUnderTest:
     """Starts, stops and restarts the bot over one database, and reads its state back."""
 
-    def __init__(self, sandbox: SandboxServer, spec: DatabaseSpec, clock: FrozenClock) -> None:
+    def __init__(
+        self,
+        sandbox: SandboxServer,
+        spec: DatabaseSpec,
+        clock: FrozenClock,
+        options: BotOptions | None = None,
+    ) -> None:
         self.sandbox = sandbox
+        # Jobs and delivery are driven by hand in most tests (run_job, OutboxSender.drain_once).
+        self.options = options or BotOptions(
+            polling_timeout=1, run_scheduler=False, deliver_outbox=False
+        )
         self.spec = spec
         self.clock = clock
         self.org = load_org(DEMO_ORG)
@@ -49,7 +59,7 @@ class BotUnderTest:
             database=self.database,
             clock=self.clock,
             org=self.org,
-            options=BotOptions(polling_timeout=1),
+            options=self.options,
         )
         await self.runtime.start()
         self.starts += 1
