@@ -11,6 +11,7 @@ Limits (``RateLimits``, defaults from the Bot API FAQ): at most 30 messages per 
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -96,6 +97,12 @@ class RateLimiter:
         window.record(now)
         if len(self._chats) > _PRUNE_ABOVE:
             self._prune(now)
+
+    def refund(self, at: float) -> None:
+        """A send recorded at ``at`` was refused (429): it delivered nothing, so it does not use
+        the overall budget. The chat stays blocked by ``block`` meanwhile."""
+        with contextlib.suppress(ValueError):
+            self._overall.times.remove(at)
 
     def block(self, chat_id: int, until: float) -> None:
         """Nothing goes to ``chat_id`` before ``until`` (Telegram's ``retry_after``)."""

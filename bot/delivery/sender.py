@@ -236,7 +236,7 @@ class OutboxSender:
                     row = pick[0]
                     remaining.remove(row)
                     self.limiter.record(row.chat_id, now)
-                    in_flight[asyncio.create_task(self._send_row(row, report))] = row
+                    in_flight[asyncio.create_task(self._send_row(row, report, now))] = row
                     continue
                 if in_flight:
                     timeout = pick[1] if pick is not None else None
@@ -278,7 +278,7 @@ class OutboxSender:
                 best = (row, wait)
         return best
 
-    async def _send_row(self, row: _Claimed, report: DrainReport) -> bool:
+    async def _send_row(self, row: _Claimed, report: DrainReport, recorded_at: float) -> bool:
         """Deliver one row (its send is already recorded by the limiter); True if it was rate
         limited and should be tried again soon."""
         try:
@@ -287,6 +287,7 @@ class OutboxSender:
             # Honour retry_after for the whole chat: the limiter holds back every message to
             # it until then, while other chats carry on.
             self.limiter.block(row.chat_id, self._now_ts() + exc.retry_after)
+            self.limiter.refund(recorded_at)
             report.retried += 1
             row.rate_limited += 1
             log.warning(

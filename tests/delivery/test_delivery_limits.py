@@ -68,3 +68,14 @@ def test_limits_are_configurable() -> None:
 def test_backoff_doubles_and_is_capped() -> None:
     assert [backoff_seconds(n) for n in range(1, 6)] == [1, 2, 4, 8, 16]
     assert backoff_seconds(30) == MAX_BACKOFF_SECONDS == 300
+
+
+def test_a_refused_send_gives_its_overall_slot_back() -> None:
+    limiter = RateLimiter(RateLimits(overall=Rate(2, 1.0)))
+    limiter.record(USER, 0.0)
+    limiter.record(OTHER, 0.1)
+    assert limiter.delay(GROUP, 0.2) == pytest.approx(0.8)
+    limiter.refund(0.1)  # the send to OTHER was answered 429
+    assert limiter.delay(GROUP, 0.2) == 0.0
+    limiter.refund(5.0)  # unknown times are ignored
+    assert limiter.delay(GROUP, 0.2) == 0.0
