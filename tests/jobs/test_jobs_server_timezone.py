@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -39,7 +40,10 @@ def test_reminder_fires_at_1030_in_ho_chi_minh_city_whatever_the_server_zone(
     server_timezone: str, org: OrgConfig
 ) -> None:
     # The zone really is in effect for naive local time in this process.
-    assert time.localtime(0).tm_zone in {time.tzname[0], time.tzname[1]}
+    moment = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
+    offset = moment.astimezone(ZoneInfo(server_timezone)).utcoffset()
+    assert offset is not None
+    assert time.localtime(moment.timestamp()).tm_gmtoff == offset.total_seconds()
     reminder = find_spec(org, "reminder")
     assert reminder is not None
     fire = next_fire_time(reminder, datetime(2026, 11, 21, 2, 0, tzinfo=UTC))
