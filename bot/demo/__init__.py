@@ -45,7 +45,8 @@ async def run_demo(output: Path, *, pause: float = 0.0, stream: TextIO = sys.std
     async with SandboxServer() as server:
         server.add_listener(transcript.on_event)
         database, org = await _prepare_database(output)
-        options = BotOptions(polling_timeout=1)
+        # Scenes run the jobs at the times they show; the sender delivers what they queue.
+        options = BotOptions(polling_timeout=1, run_scheduler=False)
         runtime = BotRuntime(
             bot=create_bot(SANDBOX_TOKEN, server.base_url),
             database=database,
