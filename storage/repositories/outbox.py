@@ -8,10 +8,13 @@ for good). The dedupe key makes enqueueing idempotent: the same reminder is neve
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,6 +60,58 @@ async def enqueue(
             raise  # some other constraint failed: not a duplicate
         return False
     return True
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One row for ``enqueue_many``."""
+
+    dedupe_key: str
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    priority: int = DEFAULT_PRIORITY
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    messages: Sequence[NewMessage],
+    *,
+    now: datetime,
+    not_before: datetime | None = None,
+    chunk: int = 500,
+) -> int:
+    """Queue many messages in a few statements (a broadcast); rows whose dedupe key was queued
+    before are skipped. Returns how many rows were new.
+
+    ``INSERT … ON CONFLICT (dedupe_key) DO NOTHING`` exists on both SQLite and PostgreSQL.
+    """
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    added = 0
+    for start in range(0, len(messages), chunk):
+        rows = [
+            {
+                "dedupe_key": m.dedupe_key,
+                "chat_id": m.chat_id,
+                "kind": m.kind,
+                "priority": m.priority,
+                "payload": m.payload,
+                "status": PENDING,
+                "attempts": 0,
+                "not_before": not_before or now,
+                "created_at": now,
+            }
+            for m in messages[start : start + chunk]
+        ]
+        statement = (
+            insert(OutboxMessage)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxMessage.id)
+        )
+        added += len((await session.execute(statement)).all())
+    return added
 
 
 async def get_by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage | None:

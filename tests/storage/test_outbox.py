@@ -128,3 +128,31 @@ async def test_mark_sent_and_failed(session_factory: SF, clock: FrozenClock) -> 
             1,
             "403: bot was blocked",
         )
+
+
+async def test_enqueue_many_skips_keys_queued_before(
+    session_factory: SF, clock: FrozenClock
+) -> None:
+    def batch(keys: range) -> list[outbox.NewMessage]:
+        return [
+            outbox.NewMessage(f"reminder:{k}", 1000 + k, "reminder", {"text": f"hi {k}"}, 50)
+            for k in keys
+        ]
+
+    async with session_factory() as session, session.begin():
+        assert await outbox.enqueue(
+            session, dedupe_key="reminder:3", chat_id=1003, kind="reminder",
+            payload={"text": "hi 3"}, now=clock.now(),
+        )  # fmt: skip
+        assert await outbox.enqueue_many(session, batch(range(1200)), now=clock.now()) == 1199
+    async with session_factory() as session, session.begin():
+        assert await outbox.enqueue_many(session, batch(range(1195, 1205)), now=clock.now()) == 5
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+
+    assert len(rows) == 1205
+    assert len({row.dedupe_key for row in rows}) == 1205
+    last = rows[-1]
+    assert (last.chat_id, last.payload, last.status, last.priority) == (
+        2204, {"text": "hi 1204"}, "pending", 50,
+    )  # fmt: skip
+    assert last.not_before == clock.now()
