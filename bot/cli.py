@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.org.cli import org_app
+from bot.plans_cli import export_command, plan_app
 from bot.roles import Role
 from bot.sandbox.cli import sandbox_command
 from bot.settings import SettingsError, load_settings
@@ -19,6 +20,8 @@ app = typer.Typer(help="opsbot: chat-first operations bot.", no_args_is_help=Tru
 app.add_typer(org_app, name="org")
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(plan_app, name="plan")
+app.command("export")(export_command)
 app.command("sandbox")(sandbox_command)
 
 

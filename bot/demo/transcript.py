@@ -38,7 +38,8 @@ class Transcript:
             self.write(f"👆 {event.user} presses [{event.text}]")
             return
         if not event.from_bot:
-            self.write(f"🧑 {event.user}: {event.text}")
+            attached = f"[📎 {event.file_name}] " if event.file_name else ""
+            self.write(f"🧑 {event.user}: {attached}{event.text}".rstrip())
             return
         self._bot_event(event)
 

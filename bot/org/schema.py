@@ -387,11 +387,13 @@ class RatioBandRule(_MetricRule):
 
 
 class AnomalyRule(_MetricRule):
-    """A day more than ``drop`` percent below the average of the previous ``window_days``."""
+    """A day more than ``drop`` percent below the median of the previous ``window_days``."""
 
     type: Literal["anomaly"]
     drop: float = Field(gt=0, le=100)
     window_days: int = Field(default=7, ge=2, le=90)
+    # The median of the last ``window_days`` days, or of the same weekday within them.
+    baseline: Literal["last_days", "same_weekday"] = "last_days"
 
 
 class MissingDataRule(_RuleBase):
@@ -446,9 +448,11 @@ class Schedules(Strict):
     reminder: ClockTime = time(10, 30)
     nudge: ClockTime | None = None
     escalation: ClockTime = time(11, 0)
+    alerts: ClockTime | None = None  # KPI alert evaluation; default: the escalation time
     daily_digest: ClockTime = time(11, 15)
     weekly_digest: WeeklyAt = WeeklyTime(0, time(9, 0))
     monthly_digest: MonthlyAt = MonthlyTime(1, time(9, 0))
+    order_summary: ClockTime = time(9, 0)  # morning queue of order requests to managers
 
     @model_validator(mode="after")
     def _order(self) -> Self:
@@ -456,11 +460,69 @@ class Schedules(Strict):
             raise ValueError("nudge must come before reminder")
         if self.escalation <= self.reminder:
             raise ValueError("escalation must come after reminder")
+        if self.alerts is not None and self.alerts <= self.reminder:
+            raise ValueError("alerts must come after reminder (the report deadline)")
         return self
+
+    @property
+    def alerts_at(self) -> time:
+        return self.alerts or self.escalation
 
 
 class Chats(Strict):
     bod: int | None = None
+
+
+def _parse_campaign_date(value: object) -> str:
+    """A campaign day: "11-11" (every year) or "2026-11-11" (that year only)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError('expected a date such as "11-11" (every year) or "2026-11-11"')
+    text = value.strip()
+    parts = text.split("-")
+    try:
+        if len(parts) == 2:
+            date(2024, int(parts[0]), int(parts[1]))  # a leap year: "02-29" is a real day
+            return f"{int(parts[0]):02d}-{int(parts[1]):02d}"
+        if len(parts) == 3:
+            return date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat()
+    except ValueError:
+        raise ValueError(f"{value!r} is not a day of the calendar") from None
+    raise ValueError(f'expected "MM-DD" such as "11-11" or "YYYY-MM-DD", got {value!r}')
+
+
+CampaignDate = Annotated[
+    str, PlainValidator(_parse_campaign_date), WithJsonSchema({"type": "string"})
+]
+DayWeight = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
+
+
+class CampaignDay(Strict):
+    """A double-day sale such as 11.11: that day weighs ``weight`` normal days."""
+
+    date: CampaignDate
+    weight: DayWeight
+    name: Text | None = None
+
+
+class Payday(Strict):
+    """Payday each month (a day past the month's end falls on its last day)."""
+
+    day: int = Field(ge=1, le=31)
+    weight: DayWeight
+
+
+class PlanSettings(Strict):
+    """Monthly plans: which base metrics take a target, and the default day weights.
+
+    ``metrics`` defaults to the base metrics of the per-store forms. A campaign day's weight
+    replaces the payday weight on the same day; a plan file may override both.
+    """
+
+    metrics: tuple[MetricKey, ...] | None = None
+    campaign_days: tuple[CampaignDay, ...] = ()
+    paydays: tuple[Payday, ...] = ()
 
 
 # --- the whole file -----------------------------------------------------------------------------
@@ -491,6 +553,7 @@ class OrgConfig(Strict):
     order_types: tuple[OrderType, ...] = ()
     schedules: Schedules = Schedules()
     chats: Chats = Chats()
+    plans: PlanSettings = PlanSettings()
 
     @field_validator("timezone")
     @classmethod
@@ -681,6 +744,7 @@ def find_reference_problems(org: OrgConfig) -> list[ReferenceProblem]:
     problems += _form_problems(org)
     problems += _alert_rule_problems(org)
     problems += _order_type_problems(org)
+    problems += _plan_problems(org)
     return problems
 
 
@@ -889,6 +953,46 @@ def _order_type_problems(org: OrgConfig) -> list[ReferenceProblem]:
         field_keys = [f.key for f in order_type.fields]
         for problem in _duplicates("fields", field_keys, "field key", field="key"):
             problems.append(ReferenceProblem(("order_types", index, *problem.loc), problem.message))
+    return problems
+
+
+def _plan_problems(org: OrgConfig) -> list[ReferenceProblem]:
+    problems: list[ReferenceProblem] = []
+    base = {m.key for m in org.base_metrics}
+    for position, key in enumerate(org.plans.metrics or ()):
+        loc: Loc = ("plans", "metrics", position)
+        metric = org.metric(key)
+        if isinstance(metric, DerivedMetric):
+            problems.append(
+                ReferenceProblem(
+                    loc,
+                    f"{key!r} is derived ({metric.formula}); plans take base metrics only",
+                    f"plan {', '.join(sorted(metric.formula.variables))} instead",
+                    ("metrics",),
+                )
+            )
+        elif metric is None:
+            problems.append(_unknown(loc, "metric", key, base, ("metrics",)))
+    problems += _repeats(("plans", "metrics"), list(org.plans.metrics or ()), "plan metric")
+    dates = [c.date for c in org.plans.campaign_days]
+    problems += _repeats(("plans", "campaign_days"), dates, "campaign day", "date")
+    days = [str(p.day) for p in org.plans.paydays]
+    problems += _repeats(("plans", "paydays"), days, "payday", "day")
+    return problems
+
+
+def _repeats(
+    where: Loc, values: list[str], what: str, field: str | None = None
+) -> list[ReferenceProblem]:
+    """A value listed again under ``where`` (each item located by its position)."""
+    first_seen: dict[str, int] = {}
+    problems = []
+    for index, value in enumerate(values):
+        if value in first_seen:
+            loc: Loc = (*where, index, field) if field else (*where, index)
+            hint = f"already listed at position {first_seen[value] + 1}"
+            problems.append(ReferenceProblem(loc, f"duplicate {what} {value!r}", hint))
+        first_seen.setdefault(value, index)
     return problems
 
 

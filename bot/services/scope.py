@@ -57,3 +57,9 @@ async def scope_of(session: AsyncSession, member: Member) -> Scope:
     # Staff see no department-wide view, only their stores and themselves.
     own = [store for store in await members.member_stores(session, member.id) if store.active]
     return Scope(role, False, tuple(own), frozenset({member.id}), frozenset())
+
+
+async def everything_scope(session: AsyncSession) -> Scope:
+    """Everything, for work done on nobody's behalf (the command line, digests)."""
+    stores = await catalog.list_stores(session)
+    return Scope(Role.ADMIN, True, tuple(stores), frozenset(), frozenset())

@@ -1,0 +1,201 @@
+"""`opsbot plan import|template` and `opsbot export`: plans and exports from the command line.
+
+They act for nobody in particular, so they see everything (``everything_scope``); plan changes
+are recorded with source "cli". Messages are in English; workbooks in the org's language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from bot.domain.months import YearMonth
+    from bot.org.schema import OrgConfig
+    from storage.database import Database
+
+plan_app = typer.Typer(
+    help="Monthly plans: import a plan file, write a template.", no_args_is_help=True
+)
+
+T = TypeVar("T")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def _plain(text: str) -> str:
+    return html.unescape(_TAG.sub("", text))
+
+
+def _with_org_and_db(work: Callable[[OrgConfig, Database], Awaitable[T]]) -> T:
+    """Settings, the org file (synced into the database, as a bot start does) and the database."""
+    from bot.org.loader import OrgFileError, load_org
+    from bot.org.sync import sync_org
+    from bot.settings import SettingsError, load_settings
+    from storage.database import open_database
+
+    try:
+        settings = load_settings()
+        if settings.opsbot_org is None or settings.opsbot_org == Path("."):
+            raise SettingsError("OPSBOT_ORG is not set: export OPSBOT_ORG=path/to/org.yaml")
+        org_path = Path(settings.opsbot_org)
+        org = load_org(org_path)
+    except SettingsError as exc:
+        raise _fail(str(exc)) from None
+    except OrgFileError as exc:
+        raise _fail(f"{exc}; run `opsbot org check {org_path}` to see every problem") from None
+
+    async def run() -> T:
+        database = await open_database(settings.database_url)
+        try:
+            async with database.session_factory() as session, session.begin():
+                await sync_org(session, org)
+            return await work(org, database)
+        finally:
+            await database.close()
+
+    return asyncio.run(run())
+
+
+def _month_option(text: str | None, option: str = "--month") -> YearMonth | None:
+    from bot.domain.months import parse_month
+
+    if text is None:
+        return None
+    month = parse_month(text)
+    if month is None:
+        raise _fail(f"{option} must be a month such as 2026-12, got {text!r}")
+    return month
+
+
+@plan_app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="the plan file, .xlsx or .csv")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="check and preview only; save nothing")
+    ] = False,
+    month: Annotated[
+        str | None, typer.Option(help="month for rows without one, e.g. 2026-12")
+    ] = None,
+) -> None:
+    """Check a plan file, print its problems or its preview, and save it (one transaction)."""
+    from bot.clock import SystemClock
+    from bot.i18n import Translator
+    from bot.services import plans as service
+    from bot.services.plan_texts import preview_text, problems_text
+    from bot.services.scope import everything_scope
+
+    default_month = _month_option(month)
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {file}: {exc.strerror or exc}") from None
+    t = Translator("en")
+
+    async def work(org: OrgConfig, database: Database) -> tuple[int, list[str]]:
+        async with database.session_factory() as session, session.begin():
+            scope = await everything_scope(session)
+            check = await service.check_plan_file(
+                session, org, scope, file.name, content, default_month=default_month
+            )
+            if check.preview is None:
+                text = problems_text(
+                    file.name, check.problems, t, html=False, max_shown=0, max_chars=0
+                )
+                return 1, [text]
+            lines = [_plain(preview_text(org, file.name, check.preview, t, buttons=False))]
+            if dry_run or not check.preview.has_changes:
+                lines.append("dry run: nothing saved" if dry_run else "nothing saved")
+                return 0, lines
+            outcome = await service.apply_preview(
+                session,
+                org,
+                scope,
+                check.preview,
+                member_id=None,
+                now=SystemClock().now(),
+                source="cli",
+            )
+            if not outcome.ok:
+                await session.rollback()
+                return 1, [*lines, "the plans changed while importing; nothing saved, run it again"]
+            counts = check.preview.counts
+            lines.append(_plain(t("plan.import.applied", **counts)))
+            return 0, lines
+
+    code, lines = _with_org_and_db(work)
+    for line in lines:
+        typer.echo(line)
+    if code:
+        raise typer.Exit(code)
+
+
+@plan_app.command("template")
+def template_command(
+    out: Annotated[Path, typer.Option(help="where to write the .xlsx")],
+    month: Annotated[str | None, typer.Option(help="default: next month")] = None,
+) -> None:
+    """Write a plan template for every store (current targets filled in)."""
+    from bot.clock import SystemClock
+    from bot.domain.months import YearMonth
+    from bot.i18n import Translator
+    from bot.services.plan_template import build_plan_template
+    from bot.services.scope import everything_scope
+
+    chosen = _month_option(month)
+
+    async def work(org: OrgConfig, database: Database) -> str:
+        target = chosen or YearMonth.of(SystemClock().now().astimezone(org.tz).date()).next()
+        async with database.session_factory() as session:
+            scope = await everything_scope(session)
+            _, content = await build_plan_template(
+                session, org, scope, target, Translator(org.default_locale)
+            )
+        out.write_bytes(content)
+        return f"template for {target} ({len(scope.stores)} stores) written to {out}"
+
+    typer.echo(_with_org_and_db(work))
+
+
+def export_command(
+    month: Annotated[str, typer.Option(help="the month, e.g. 2026-11")],
+    out: Annotated[Path, typer.Option(help="where to write the .xlsx")],
+) -> None:
+    """Write the month's daily values, plans and attainment (everything) as an .xlsx file."""
+    from bot.clock import SystemClock
+    from bot.i18n import Translator
+    from bot.services.export import ExportRequest, build_export, is_future
+    from bot.services.reporting import default_business_date
+    from bot.services.scope import everything_scope
+
+    chosen = _month_option(month)
+    assert chosen is not None
+
+    async def work(org: OrgConfig, database: Database) -> tuple[int, str]:
+        now = SystemClock().now()
+        if is_future(chosen, now.astimezone(org.tz).date()):
+            return 1, f"{chosen} has not started yet: nothing to export"
+        async with database.session_factory() as session:
+            scope = await everything_scope(session)
+            latest = default_business_date(org, now)
+            request = ExportRequest(org, scope, chosen, latest, Translator(org.default_locale))
+            export = await build_export(session, request)
+        if export is None:
+            return 1, f"no numbers or plans in {chosen}: nothing written"
+        out.write_bytes(export.content)
+        return 0, f"{chosen}: {export.rows} rows in {', '.join(export.sheets)} written to {out}"
+
+    code, text = _with_org_and_db(work)
+    typer.echo(text)
+    if code:
+        raise typer.Exit(code)

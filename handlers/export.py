@@ -1,0 +1,64 @@
+"""/export [YYYY-MM]: the month's numbers and plans as a formatted .xlsx, within the scope."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.types import BufferedInputFile, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.domain.months import YearMonth, parse_month
+from bot.i18n import Translator
+from bot.org.schema import OrgConfig
+from bot.services.export import ExportRequest, build_export, is_future
+from bot.services.reporting import default_business_date
+from bot.services.scope import scope_of
+from handlers.filters import IsMember
+from storage.models import Member
+
+
+async def export_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    member: Member,
+    org: OrgConfig,
+    clock: Clock,
+    timezone: ZoneInfo,
+    bot: Bot,
+    t: Translator,
+) -> None:
+    today = clock.now().astimezone(timezone).date()
+    # The latest day with numbers (yesterday when reports cover the previous day): plans count
+    # "to date" up to it, and on the 1st the default month is the one it belongs to.
+    latest = default_business_date(org, clock.now())
+    default = YearMonth.of(latest)
+    text = (command.args or "").strip()
+    month = parse_month(text) if text else default
+    if month is None:
+        await message.answer(t("export.bad_month", value=text[:32], example=str(default)))
+        return
+    if is_future(month, today):
+        await message.answer(t("export.future", month=month.label(), example=str(default)))
+        return
+    await bot.send_chat_action(message.chat.id, "upload_document")
+    scope = await scope_of(session, member)
+    request = ExportRequest(org=org, scope=scope, month=month, today=latest, t=t)
+    export = await build_export(session, request)
+    if export is None:
+        await message.answer(t("export.empty", month=month.label()))
+        return
+    await message.answer_document(
+        BufferedInputFile(export.content, filename=export.file_name),
+        caption=t("export.caption", month=month.label(), sheets=", ".join(export.sheets)),
+    )
+
+
+def create_router() -> Router:
+    router = Router(name="export")
+    router.message.filter(F.chat.type == "private", IsMember())
+    router.message.register(export_command, Command("export"), StateFilter("*"))
+    return router
