@@ -48,7 +48,10 @@ async def _send_message(
     )
 
 
-def _file(payload: Mapping[str, Any], method: str) -> BufferedInputFile:
+def _file(payload: Mapping[str, Any], method: str) -> BufferedInputFile | str:
+    file_id = payload.get("file_id")
+    if isinstance(file_id, str) and file_id:
+        return file_id  # a file already on Telegram's servers (e.g. one a member sent us)
     data, name = payload.get("data_b64"), payload.get("filename")
     if not isinstance(data, str) or not isinstance(name, str) or not name:
         raise PayloadError(f"{method} needs 'data_b64' and 'filename'")
@@ -141,6 +144,22 @@ def document_payload(
 ) -> dict[str, Any]:
     """A file (e.g. an .xlsx digest) with an optional HTML caption."""
     return _file_payload("send_document", data, filename, caption, reply_markup)
+
+
+def file_id_payload(
+    method: str, file_id: str, caption: str | None = None, reply_markup: Markup = None
+) -> dict[str, Any]:
+    """A photo or document already on Telegram, resent by its ``file_id`` (``send_photo`` or
+    ``send_document``)."""
+    if method not in ("send_photo", "send_document"):
+        raise PayloadError(f"file_id payloads are send_photo or send_document, not {method}")
+    return {
+        "method": method,
+        "file_id": file_id,
+        "caption": caption,
+        "parse_mode": "HTML",
+        "reply_markup": _markup_json(reply_markup),
+    }
 
 
 async def deliver(

@@ -1,0 +1,209 @@
+"""How an order looks in chat: its card, its timeline and the buttons of the next steps.
+
+Shared by the /order and /orders replies, the notifications queued in the outbox and the SLA
+jobs, so a request reads the same wherever it shows up. Rendering only; no decisions here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from html import escape
+from typing import Any
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.number_format import format_value
+from bot.domain.order_dates import When
+from bot.domain.order_workflow import Action
+from bot.i18n import Translator
+from bot.org.schema import OrderField, OrgConfig
+from storage.models import Department, Member, OrderEvent, OrderRequest, Store
+from storage.repositories import catalog
+from storage.repositories import orders as repo
+
+
+class OrderCallback(CallbackData, prefix="od"):
+    """A button on an order: ``a`` the action, ``o`` the order, ``v`` the version it was shown
+    at (a later version makes the button stale), ``m`` the member picked by Assign."""
+
+    a: str
+    o: int
+    v: int
+    m: int = 0
+
+
+# Button actions besides the workflow ones: open the member list, pick one, show details.
+PICK_ASSIGNEE = "assign"
+ASSIGN_TO = "to"
+VIEW = "view"
+
+ACTION_ICONS = {
+    Action.APPROVE: "✅",
+    Action.REJECT: "✖️",
+    Action.ASSIGN: "👤",
+    Action.START: "▶️",
+    Action.DELIVER: "📦",
+    Action.ACCEPT: "👍",
+    Action.REOPEN: "🔁",
+    Action.CANCEL: "🚫",
+}
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order with the rows it mentions, loaded once."""
+
+    order: OrderRequest
+    department: Department | None
+    store: Store | None
+    people: dict[int, Member]
+
+    def name(self, member_id: int | None) -> str:
+        member = self.people.get(member_id) if member_id is not None else None
+        return escape(member.full_name) if member else "—"
+
+
+async def load_view(session: AsyncSession, order: OrderRequest) -> OrderView:
+    department = await catalog.get_department(session, order.department_id)
+    store = await session.get(Store, order.store_id) if order.store_id else None
+    people = await repo.members_by_id(session, [order.requester_id, order.assignee_id])
+    return OrderView(order, department, store, people)
+
+
+def local_text(instant: datetime | None, tz: tzinfo) -> str:
+    if instant is None:
+        return "—"
+    return instant.astimezone(tz).strftime("%H:%M %d/%m/%Y")
+
+
+def short_time(instant: datetime, tz: tzinfo) -> str:
+    return instant.astimezone(tz).strftime("%H:%M %d/%m")
+
+
+def type_name(org: OrgConfig, order: OrderRequest, t: Translator) -> str:
+    order_type = org.order_type(order.type_code) if order.type_code else None
+    if order_type is None:
+        return escape(order.title) if order.kind == "task" else escape(order.type_code or "—")
+    return escape(order_type.name.get(t.locale))
+
+
+def department_text(department: Department | None, t: Translator) -> str:
+    if department is None:
+        return "—"
+    return escape(department.name_en if t.locale == "en" else department.name_vi)
+
+
+def status_text(status: str, t: Translator) -> str:
+    return t(f"order.status.{status}")
+
+
+def field_value_text(
+    org: OrgConfig, field: OrderField, value: Any, t: Translator, store: Store | None = None
+) -> str:
+    """One answer in canonical form (money as ``12.500.000 ₫``, dates as ``25/11/2026``)."""
+    if value is None:
+        return "—"
+    if field.type in ("number", "money"):
+        if field.type == "money":
+            return format_value(float(value), "money", t.locale, integer=True)
+        return format_value(float(value), "number", t.locale)
+    if field.type == "date":
+        when = When.from_text(str(value))
+        text = when.day.strftime("%d/%m/%Y")
+        return f"{when.at.strftime('%H:%M')} {text}" if when.at else text
+    if field.type == "store":
+        code = value.get("code") if isinstance(value, dict) else None
+        return escape(str(code or (store.code if store else value)))
+    if field.type in ("photo", "file") and isinstance(value, dict):
+        return "📎 " + escape(str(value.get("name") or t("order.attachment.photo")))
+    return escape(str(value))
+
+
+def card_text(org: OrgConfig, view: OrderView, t: Translator, *, with_fields: bool = True) -> str:
+    order = view.order
+    lines = [
+        t("order.card.title", number=order.id, type=type_name(org, order, t)),
+        t("order.card.status", status=status_text(order.status, t)),
+        t(
+            "order.card.route",
+            requester=view.name(order.requester_id),
+            department=department_text(view.department, t),
+        ),
+    ]
+    if order.assignee_id is not None:
+        lines.append(t("order.card.assignee", name=view.name(order.assignee_id)))
+    if order.deadline is not None:
+        lines.append(t("order.card.deadline", deadline=local_text(order.deadline, org.tz)))
+    order_type = org.order_type(order.type_code) if order.type_code else None
+    if with_fields and order_type is not None:
+        for field in order_type.fields:
+            if field.key in order.fields:
+                value = field_value_text(org, field, order.fields[field.key], t, view.store)
+                lines.append(f"• {escape(field.label.get(t.locale))}: {value}")
+    return "\n".join(lines)
+
+
+def event_line(org: OrgConfig, event: OrderEvent, people: dict[int, Member], t: Translator) -> str:
+    actor = people.get(event.actor_id) if event.actor_id is not None else None
+    line = t(
+        "order.timeline.line",
+        at=short_time(event.at, org.tz),
+        actor=escape(actor.full_name) if actor else t("order.actor.system"),
+        action=t(f"order.action.{event.action}"),
+        status=status_text(event.to_status, t),
+    )
+    if event.note:
+        line += f"\n   «{escape(event.note)}»"
+    if event.attachment:
+        line += "\n   📎 " + escape(str(event.attachment.get("name") or event.attachment["kind"]))
+    return line
+
+
+def timeline_text(
+    org: OrgConfig, events: list[OrderEvent], people: dict[int, Member], t: Translator
+) -> str:
+    lines = [t("order.timeline.header")]
+    lines += [event_line(org, e, people, t) for e in events]
+    return "\n".join(lines)
+
+
+def action_label(action: str, t: Translator) -> str:
+    icon = ACTION_ICONS.get(Action(action), "") if action in Action.__members__.values() else ""
+    return f"{icon} {t(f'order.button.{action}')}".strip()
+
+
+def action_keyboard(
+    order: OrderRequest, actions: list[Action], t: Translator
+) -> InlineKeyboardMarkup | None:
+    """One button per action the viewer may take now, two per row."""
+    buttons = [
+        InlineKeyboardButton(
+            text=action_label(action, t),
+            callback_data=OrderCallback(a=action.value, o=order.id, v=order.version).pack(),
+        )
+        for action in actions
+    ]
+    if not buttons:
+        return None
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def assignee_keyboard(
+    order: OrderRequest, people: list[Member], t: Translator
+) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=f"👤 {person.full_name}",
+                callback_data=OrderCallback(
+                    a=ASSIGN_TO, o=order.id, v=order.version, m=person.id
+                ).pack(),
+            )
+        ]
+        for person in people
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
