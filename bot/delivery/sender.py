@@ -189,14 +189,11 @@ class OutboxSender:
     async def _claim(self, limit: int) -> list[_Claimed]:
         now = self.clock.now()
         async with self.session_factory() as session, session.begin():
-            rows = await outbox.pending(session, now, limit, lock=True)
-            claimed = [
-                _Claimed(row.id, row.chat_id, dict(row.payload), row.attempts, row.not_before)
-                for row in rows
+            taken = await outbox.claim(session, now, limit, now + self.lease)
+            return [
+                _Claimed(row.id, row.chat_id, dict(row.payload), row.attempts, previous)
+                for row, previous in taken
             ]
-            for row in rows:
-                row.not_before = now + self.lease  # the lease: other senders skip the row
-        return claimed
 
     async def _release(self, rows: list[_Claimed]) -> None:
         if not rows:

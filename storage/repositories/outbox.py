@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -135,6 +135,34 @@ async def pending(
     if lock:
         query = query.with_for_update(skip_locked=True)
     return (await session.scalars(query)).all()
+
+
+async def claim(
+    session: AsyncSession, now: datetime, limit: int, lease_until: datetime
+) -> list[tuple[OutboxMessage, datetime]]:
+    """Take up to ``limit`` due messages for one sender: each row's ``not_before`` moves to
+    ``lease_until`` so other senders skip it. Returns (row, its previous ``not_before``).
+
+    Each row is taken by a compare-and-set UPDATE (still pending, ``not_before`` unchanged):
+    on SQLite the read happens before the write lock, so two senders may read the same rows,
+    but only one of them can move ``not_before``; the other skips the row.
+    """
+    taken: list[tuple[OutboxMessage, datetime]] = []
+    for row in await pending(session, now, limit, lock=True):
+        previous = row.not_before
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row.id,
+                OutboxMessage.status == PENDING,
+                OutboxMessage.not_before == previous,
+            )
+            .values(not_before=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            taken.append((row, previous))
+    return taken
 
 
 async def mark_sent(session: AsyncSession, msg: OutboxMessage, now: datetime) -> None:

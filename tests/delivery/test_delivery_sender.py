@@ -336,6 +336,20 @@ async def test_calls_run_concurrently_but_one_at_a_time_per_chat(
     assert all(delivered[chat_id] == ["m0", "m1", "m2"] for chat_id in range(1, 13))
 
 
+async def test_two_senders_draining_at_once_send_each_row_once(
+    db: Database, server: SandboxServer, bot: Bot, fake_time: FakeTime
+) -> None:
+    for i in range(60):
+        await put(db, fake_time.now(), f"m{i}", 1 + i % 20, f"message {i}")
+    first, second = sender_for(bot, db, fake_time), sender_for(bot, db, fake_time)
+
+    reports = await asyncio.gather(first.drain_once(), second.drain_once())
+
+    assert sum(report.sent for report in reports) == 60
+    delivered = [text for chat_id in range(1, 21) for text in texts(server, chat_id)]
+    assert sorted(delivered) == sorted(f"message {i}" for i in range(60))
+
+
 async def test_bad_request_fails_for_good_and_is_logged_with_the_row_id(
     db: Database,
     server: SandboxServer,
