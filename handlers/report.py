@@ -23,6 +23,7 @@ from bot.domain.report_text import looks_like_report_text, parse_report_text
 from bot.i18n import Translator
 from bot.org.schema import BaseMetric, Form, OrgConfig
 from bot.roles import REPORTERS, Role
+from bot.services import alerts as alert_service
 from bot.services import report_form as service
 from bot.services.report_draft import Draft
 from bot.services.reporting import (
@@ -202,6 +203,22 @@ async def _open_draft(
         await _show_summary(message, state, session, org, draft, t)
         return
     await _ask_next(message, state, session, org, draft, t, echo=None)
+
+
+async def open_form_for(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    org: OrgConfig,
+    form: Form,
+    subject: Subject,
+    day: date,
+    t: Translator,
+) -> None:
+    """Open the form straight at one subject and date (a reminder's store button); a report
+    already there is shown for correction. Any form in progress is replaced."""
+    await state.clear()
+    await _open_draft(message, state, session, org, form, subject, day, t)
 
 
 # --- asking ----------------------------------------------------------------------------------
@@ -530,6 +547,10 @@ async def confirm_pressed(
         await query.message.answer(service.conflict_text(org, outcome, t))
         await _show_summary(query.message, state, session, org, draft, t)
         return
+    # A late report or a correction re-checks the store's KPI alerts in the same transaction.
+    await alert_service.recheck_after_report(
+        session, org, draft.subject.store_id, draft.day, clock.now()
+    )
     await session.commit()  # saved for sure before the receipt
     await state.clear()
     log.info(

@@ -1,0 +1,456 @@
+"""KPI breach alerts: evaluate the org's rules, keep one state per (rule, store, period), and
+queue a message only when a state changes.
+
+Everything happens in the caller's transaction (a job run, or the update that saved a late
+report), so the states and the outbox rows they cause are written together or not at all.
+One message per store and recipient gathers the store's new breaches (a small chart with the
+text as its caption when it fits; the text alone otherwise), with Acknowledge / Snooze / Create
+task buttons; a resolved breach sends a short "back on track".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery.payloads import message_payload, photo_payload
+from bot.domain.alerts import AlertStatus, Finding, escalation_chain, escalation_due, transition
+from bot.i18n import Translator
+from bot.org.schema import AlertRule, OrgConfig
+from bot.services import alert_charts
+from bot.services import alert_messages as texts
+from bot.services.alert_facts import Evaluated, applies, evaluate_rule, load_facts
+from bot.services.reporting import default_business_date
+from storage.models import AlertState, Member, Store
+from storage.repositories import alerts as repo
+from storage.repositories import catalog, outbox
+
+log = logging.getLogger(__name__)
+ALERT_PRIORITY = 10
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+def deadline_of(org: OrgConfig, day: date) -> datetime:
+    """When the report of business date ``day`` is due (UTC)."""
+    due_day = day + timedelta(days=1) if org.report.covers == "previous_day" else day
+    return datetime.combine(due_day, org.report.deadline, tzinfo=org.tz)
+
+
+def latest_due_date(org: OrgConfig, now: datetime) -> date:
+    """The latest business date whose deadline has passed at ``now``."""
+    day = default_business_date(org, now)
+    return day if now >= deadline_of(org, day) else day - timedelta(days=1)
+
+
+def next_deadline(org: OrgConfig, now: datetime) -> datetime:
+    """Tomorrow's report deadline in the org timezone (the end of a snooze)."""
+    tomorrow = now.astimezone(org.tz).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, org.report.deadline, tzinfo=org.tz)
+
+
+# --- recipients ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    chat_id: int
+    locale: str
+    member_id: int | None = None
+
+
+@dataclass
+class RecipientBook:
+    """Who stands at each level for a store: its owners, its department managers, the board."""
+
+    owners: dict[int, list[Member]]
+    managers: dict[int, list[Member]]
+    bod: list[Recipient]
+
+    def of(self, store: Store, level: str) -> list[Recipient]:
+        if level == "bod":
+            return list(self.bod)
+        if level == "owners":
+            people = self.owners.get(store.id, [])
+        elif store.department_id is not None:
+            people = self.managers.get(store.department_id, [])
+        else:
+            people = []
+        return [Recipient(m.telegram_id, m.locale, m.id) for m in people if m.reachable]
+
+    def chats(self, store: Store, levels: Iterable[str]) -> dict[int, tuple[Recipient, set[str]]]:
+        """chat id -> (recipient, the levels it receives for), each chat once."""
+        found: dict[int, tuple[Recipient, set[str]]] = {}
+        for level in levels:
+            for recipient in self.of(store, level):
+                found.setdefault(recipient.chat_id, (recipient, set()))[1].add(level)
+        return found
+
+
+async def recipient_book(
+    session: AsyncSession, org: OrgConfig, stores: Sequence[Store]
+) -> RecipientBook:
+    departments = {s.department_id for s in stores if s.department_id is not None}
+    if org.chats.bod is not None:
+        bod = [Recipient(org.chats.bod, org.default_locale)]
+    else:
+        members = await repo.members_with_roles(session, ["bod"])
+        bod = [Recipient(m.telegram_id, m.locale, m.id) for m in members if m.reachable]
+    return RecipientBook(
+        owners=await repo.store_owners(session, [s.id for s in stores]),
+        managers=await repo.department_managers(session, departments),
+        bod=bod,
+    )
+
+
+def levels_of(rule: AlertRule, state: AlertState) -> tuple[str, ...]:
+    """The rule's recipients plus the levels the alert was escalated to."""
+    return (*rule.recipients, *escalation_chain(rule.recipients)[: state.escalation_level])
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+
+@dataclass
+class AlertRun:
+    opened: int = 0
+    resolved: int = 0
+    queued: int = 0
+    stores: int = 0
+
+    @property
+    def text(self) -> str:
+        return (
+            f"{self.stores} store(s) checked, {self.opened} alert(s) opened, "
+            f"{self.resolved} resolved, {self.queued} message(s) queued"
+        )
+
+    def add(self, other: AlertRun) -> None:
+        self.opened += other.opened
+        self.resolved += other.resolved
+        self.queued += other.queued
+        self.stores = max(self.stores, other.stores)
+
+
+@dataclass
+class _Changes:
+    opened: list[AlertState] = field(default_factory=list)
+    resolved: list[AlertState] = field(default_factory=list)
+
+
+def _detail(
+    evaluated: Evaluated, finding: Finding, previous: dict[str, object]
+) -> dict[str, object]:
+    rule = evaluated.rule
+    detail: dict[str, object] = {
+        **previous,
+        "type": rule.type,
+        "metric": rule.metric,
+        "numbers": dict(finding.numbers),
+        "day": evaluated.day.isoformat(),
+        **evaluated.extra,
+    }
+    if rule.type == "daily":
+        detail["direction"] = getattr(rule, "direction", "below")
+    return detail
+
+
+def _apply(
+    row: AlertState | None, evaluated: Evaluated, now: datetime
+) -> tuple[AlertState | None, str | None]:
+    current = AlertStatus(row.state) if row is not None else None
+    step = transition(current, evaluated.finding, now, row.snoozed_until if row else None)
+    if step.state is None:
+        return None, None
+    finding = evaluated.finding
+    if row is None:
+        row = AlertState(
+            rule_id=evaluated.rule.id,
+            subject_key=f"store:{evaluated.store.id}",
+            store_id=evaluated.store.id,
+            period=evaluated.period,
+            severity=evaluated.rule.severity,
+            state=step.state.value,
+            detail={},
+            opened_at=now,
+            updated_at=now,
+            escalation_level=0,
+        )
+    if finding is not None and (finding.breached or step.notice):
+        row.detail = _detail(evaluated, finding, dict(row.detail or {}))
+    if step.notice == "opened":
+        row.state, row.notified_state = AlertStatus.OPEN.value, AlertStatus.OPEN.value
+        row.opened_at, row.updated_at = now, now
+        row.severity = evaluated.rule.severity
+        row.acknowledged_by_id = row.acknowledged_at = row.snoozed_until = row.resolved_at = None
+        row.escalation_level, row.escalated_at = 0, None
+    elif step.notice == "resolved":
+        row.state = row.notified_state = AlertStatus.RESOLVED.value
+        row.resolved_at = row.updated_at = now
+    return row, step.notice
+
+
+async def _evaluations(
+    session: AsyncSession,
+    org: OrgConfig,
+    stores: Sequence[Store],
+    day: date,
+    rules: Sequence[AlertRule],
+) -> list[Evaluated]:
+    facts = await load_facts(session, org, stores, day, rules)
+    found = [
+        evaluate_rule(org, rule, store, facts)
+        for store in stores
+        for rule in rules
+        if applies(org, rule, store)
+    ]
+    # A missing-data breach that is still going on keeps the period it started with; older
+    # gaps of the same rule (a report arrived since) are closed.
+    extra: list[Evaluated] = []
+    for rule in (r for r in rules if r.type == "missing_data"):
+        mine = {e.store.id: e for e in found if e.rule.id == rule.id}
+        for row in await repo.active_of_rule(session, rule.id, mine):
+            current = mine[row.store_id or 0]
+            if (
+                current.finding is not None
+                and current.finding.breached
+                and (current.extra.get("capped") and row.period < current.period)
+            ):
+                found[found.index(current)] = Evaluated(
+                    rule, current.store, row.period, current.finding, day, current.extra
+                )
+            elif row.period != current.period:
+                cleared = Finding(False, True, {"days": 0.0})
+                extra.append(Evaluated(rule, current.store, row.period, cleared, day, {}))
+    return found + extra
+
+
+async def evaluate_alerts(
+    session: AsyncSession,
+    org: OrgConfig,
+    day: date,
+    now: datetime,
+    *,
+    store_ids: Iterable[int] | None = None,
+    rule_types: Iterable[str] | None = None,
+) -> AlertRun:
+    """Evaluate the rules for ``day`` (all stores, or ``store_ids``), record the states and
+    queue the messages of every change."""
+    wanted = set(store_ids) if store_ids is not None else None
+    stores = [s for s in await catalog.list_stores(session) if wanted is None or s.id in wanted]
+    kinds = set(rule_types) if rule_types is not None else None
+    rules = [r for r in org.alert_rules if kinds is None or r.type in kinds]
+    stores = [s for s in stores if any(applies(org, r, s) for r in rules)]
+    run = AlertRun(stores=len(stores))
+    if not stores or not rules:
+        return run
+    evaluations = await _evaluations(session, org, stores, day, rules)
+    existing = await repo.states_of_stores(
+        session, [s.id for s in stores], {e.period for e in evaluations}
+    )
+    changes: dict[int, _Changes] = defaultdict(_Changes)
+    for evaluated in evaluations:
+        key = (evaluated.rule.id, evaluated.store.id, evaluated.period)
+        row, notice = _apply(existing.get(key), evaluated, now)
+        if row is None:
+            continue
+        if key not in existing:
+            existing[key] = await repo.add_state(session, row)
+        if notice == "opened":
+            changes[evaluated.store.id].opened.append(row)
+        elif notice == "resolved":
+            changes[evaluated.store.id].resolved.append(row)
+    await session.flush()
+    if not changes:
+        return run
+    book = await recipient_book(session, org, stores)
+    by_id = {s.id: s for s in stores}
+    for store_id, change in changes.items():
+        store = by_id[store_id]
+        run.opened += len(change.opened)
+        run.resolved += len(change.resolved)
+        if change.opened:
+            run.queued += await _queue_opened(session, org, book, store, change.opened, day, now)
+        if change.resolved:
+            run.queued += await _queue_resolved(session, org, book, store, change.resolved, now)
+    log.info("alerts for %s: %s", day, run.text)
+    return run
+
+
+# --- messages -----------------------------------------------------------------------------------
+
+
+def _stamp(states: Sequence[AlertState], attribute: str) -> str:
+    parts = ",".join(
+        f"{s.id}@{int(getattr(s, attribute).timestamp())}"
+        for s in sorted(states, key=lambda s: s.id)
+    )
+    return hashlib.sha1(parts.encode()).hexdigest()[:16]
+
+
+def _rule(org: OrgConfig, state: AlertState) -> AlertRule | None:
+    return org.alert_rule(state.rule_id)
+
+
+async def _queue_opened(
+    session: AsyncSession,
+    org: OrgConfig,
+    book: RecipientBook,
+    store: Store,
+    states: list[AlertState],
+    day: date,
+    now: datetime,
+) -> int:
+    lead = min(s.id for s in states)
+    for state in states:
+        state.detail = {**(state.detail or {}), "batch": lead}
+    levels = {level for s in states if (r := _rule(org, s)) for level in levels_of(r, s)}
+    stamp = _stamp(states, "opened_at")
+    charts: dict[str, bytes | None] = {}
+    queued = 0
+    for chat_id, (recipient, chat_levels) in book.chats(store, levels).items():
+        mine = [s for s in states if (r := _rule(org, s)) and chat_levels & set(levels_of(r, s))]
+        if not mine:
+            continue
+        t = Translator(recipient.locale)
+        if t.locale not in charts:
+            charts[t.locale] = await alert_charts.alert_chart(session, org, store, mine, day, t)
+        png = charts[t.locale]
+        markup = texts.keyboard("b", lead, t, with_task=True)
+        caption = texts.alert_text(org, mine, store.code, store.name, day, t, texts.TEXT_LIMIT)
+        if png is not None and len(caption) <= texts.CAPTION_LIMIT:
+            payload = photo_payload(png, caption, markup, filename=f"alert-{store.code}.png")
+        else:
+            payload = message_payload(caption, markup)
+        queued += await outbox.enqueue(
+            session,
+            dedupe_key=f"alert:{store.id}:{stamp}:{chat_id}",
+            chat_id=chat_id,
+            kind="alert",
+            payload=payload,
+            priority=ALERT_PRIORITY,
+            now=now,
+        )
+    return queued
+
+
+async def _queue_resolved(
+    session: AsyncSession,
+    org: OrgConfig,
+    book: RecipientBook,
+    store: Store,
+    states: list[AlertState],
+    now: datetime,
+) -> int:
+    levels = {level for s in states if (r := _rule(org, s)) for level in levels_of(r, s)}
+    stamp = _stamp(states, "resolved_at")
+    queued = 0
+    for chat_id, (recipient, chat_levels) in book.chats(store, levels).items():
+        mine = [s for s in states if (r := _rule(org, s)) and chat_levels & set(levels_of(r, s))]
+        if not mine:
+            continue
+        t = Translator(recipient.locale)
+        queued += await outbox.enqueue(
+            session,
+            dedupe_key=f"alert-ok:{store.id}:{stamp}:{chat_id}",
+            chat_id=chat_id,
+            kind="alert",
+            payload=message_payload(texts.recovery_text(org, mine, store.code, store.name, t)),
+            priority=ALERT_PRIORITY,
+            now=now,
+        )
+    return queued
+
+
+# --- late reports and corrections ---------------------------------------------------------------
+
+
+async def after_report_saved(
+    session: AsyncSession, org: OrgConfig, store_id: int | None, day: date, now: datetime
+) -> AlertRun | None:
+    """Re-evaluate a store when a report for a day past its deadline is saved (a late report
+    or a correction). Missing data is judged as of the latest due date only."""
+    if store_id is None or now < deadline_of(org, day):
+        return None
+    latest = latest_due_date(org, now)
+    day_rules = {r.type for r in org.alert_rules if r.type != "missing_data"}
+    run = await evaluate_alerts(session, org, day, now, store_ids=[store_id], rule_types=day_rules)
+    run.add(
+        await evaluate_alerts(
+            session, org, latest, now, store_ids=[store_id], rule_types=["missing_data"]
+        )
+    )
+    return run
+
+
+# --- escalation ---------------------------------------------------------------------------------
+
+
+async def escalate_alerts(session: AsyncSession, org: OrgConfig, now: datetime) -> int:
+    """Send each unacknowledged critical alert to the next level once its delay has passed;
+    returns the messages queued."""
+    due: list[tuple[AlertState, AlertRule, str]] = []
+    for state in await repo.open_critical(session):
+        rule = _rule(org, state)
+        if rule is None:
+            continue
+        level = escalation_due(
+            severity=state.severity,
+            state=AlertStatus(state.state),
+            recipients=rule.recipients,
+            escalate_after_minutes=rule.escalate_after_minutes,
+            level=state.escalation_level,
+            since=state.escalated_at or state.opened_at,
+            now=now,
+        )
+        if level is not None:
+            due.append((state, rule, level))
+    if not due:
+        return 0
+    stores = {s.id: s for s in await catalog.list_stores(session, active_only=False)}
+    book = await recipient_book(session, org, list(stores.values()))
+    queued = 0
+    for state, rule, level in due:
+        store = stores.get(state.store_id or 0)
+        state.escalation_level += 1
+        state.escalated_at = state.updated_at = now
+        if store is None:
+            continue
+        for recipient in book.of(store, level):
+            t = Translator(recipient.locale)
+            text = texts.escalation_text(
+                org, state, store.code, store.name, rule.escalate_after_minutes or 0, t
+            )
+            queued += await outbox.enqueue(
+                session,
+                dedupe_key=(
+                    f"alert-esc:{state.id}:{state.escalation_level}:"
+                    f"{int(state.opened_at.timestamp())}:{recipient.chat_id}"
+                ),
+                chat_id=recipient.chat_id,
+                kind="alert",
+                payload=message_payload(text, texts.keyboard("a", state.id, t, with_task=True)),
+                priority=ALERT_PRIORITY,
+                now=now,
+            )
+    await session.flush()
+    log.info("alert escalation: %s alert(s) escalated, %s message(s)", len(due), queued)
+    return queued
+
+
+async def recheck_after_report(
+    session: AsyncSession, org: OrgConfig, store_id: int | None, day: date, now: datetime
+) -> None:
+    """``after_report_saved`` in a savepoint: an alert failure never loses the saved report."""
+    try:
+        async with session.begin_nested():
+            await after_report_saved(session, org, store_id, day, now)
+    except Exception:
+        log.exception("alert re-check failed store=%s day=%s; the report is kept", store_id, day)

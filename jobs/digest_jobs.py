@@ -1,0 +1,276 @@
+"""Daily, weekly and monthly digests to the board: one photo with its caption, plus the .xlsx.
+
+Daily (after the escalation): coverage of yesterday's reports, the month-to-date attainment
+chart, the leading and lagging stores, the open alerts. Weekly (last week) and monthly (last
+month): the period's attainment chart and the month's workbook from the export builder. Each
+digest is at most two messages; long lists are summarised to fit Telegram's limits. The board's
+group chat receives it, or every bod member when the org file names no chat.
+
+The ranking reuses the /kpi views (``handlers.kpi_views``) so the digest reads like /kpi.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.charts.data import AttainmentOverview, RankedItem
+from bot.charts.run import render
+from bot.delivery.payloads import document_payload, message_payload, photo_payload
+from bot.domain.months import YearMonth
+from bot.domain.periods import Period, month_period, week_period
+from bot.i18n import Translator
+from bot.org.schema import OrgConfig
+from bot.roles import Role
+from bot.services import alert_messages as texts
+from bot.services.export import ExportRequest, build_export
+from bot.services.kpi import all_target, store_set_kpi
+from bot.services.reminders import check_day
+from bot.services.reporting import default_business_date
+from bot.services.scope import Scope
+from handlers import kpi_views
+from storage.models import AlertState, Store
+from storage.repositories import alerts as alert_repo
+from storage.repositories import catalog, outbox
+
+log = logging.getLogger(__name__)
+DIGEST_PRIORITY = 90
+RANKED = 3  # stores named at the top and at the bottom
+ALERT_WINDOW = timedelta(days=31)  # open alerts older than this are left to /kpi
+
+
+@dataclass(frozen=True)
+class Audience:
+    chat_id: int
+    locale: str
+
+
+async def audience(session: AsyncSession, org: OrgConfig) -> list[Audience]:
+    if org.chats.bod is not None:
+        return [Audience(org.chats.bod, org.default_locale)]
+    members = await alert_repo.members_with_roles(session, [Role.BOD.value])
+    return [Audience(m.telegram_id, m.locale) for m in members if m.reachable]
+
+
+def _everything(stores: Sequence[Store]) -> Scope:
+    return Scope(Role.BOD, True, tuple(stores), frozenset(), frozenset())
+
+
+def _ranked_line(items: Sequence[RankedItem], key: str, t: Translator) -> str | None:
+    if not items:
+        return None
+    shown = ", ".join(f"{i.label} {kpi_views.percent(i.attainment)}" for i in items)
+    return t(key, items=shown)
+
+
+def _ranking(items: Sequence[RankedItem], t: Translator) -> list[str]:
+    ranked = sorted(
+        (i for i in items if i.attainment is not None), key=lambda i: -(i.attainment or 0)
+    )
+    if not ranked:
+        return [t("alert.digest.no_ranking")]
+    top = ranked[:RANKED]
+    bottom = [i for i in reversed(ranked[-RANKED:]) if i not in top]
+    return [
+        line
+        for line in (
+            _ranked_line(top, "alert.digest.top", t),
+            _ranked_line(bottom, "alert.digest.bottom", t),
+        )
+        if line
+    ]
+
+
+def _alert_lines(
+    org: OrgConfig, alerts: Sequence[AlertState], stores: dict[int, Store], t: Translator
+) -> tuple[str, list[str]]:
+    if not alerts:
+        return t("alert.digest.no_alerts"), []
+    per_store: dict[int, list[AlertState]] = {}
+    for state in texts.by_severity(alerts):
+        per_store.setdefault(state.store_id or 0, []).append(state)
+    lines = []
+    for store_id, states in per_store.items():
+        store = stores.get(store_id)
+        rules = ", ".join(
+            dict.fromkeys(
+                texts.metric_label(org, (s.detail or {}).get("metric"), t) or s.rule_id
+                for s in states
+            )
+        )
+        icon = texts.SEVERITY_ICONS.get(states[0].severity, "•")
+        code = store.code if store else "?"
+        if all(s.state == "acknowledged" for s in states):
+            rules += " 👌"  # someone is on it
+        lines.append(t("alert.digest.alert_line", icon=icon, store=code, rules=rules))
+    return t("alert.digest.alerts", count=len(alerts)), lines
+
+
+async def _coverage_lines(
+    session: AsyncSession, org: OrgConfig, day: date, t: Translator
+) -> list[str]:
+    check = await check_day(session, org, day)
+    if not check.working:
+        return [t("alert.digest.not_working")]
+    total = None
+    lines = []
+    for item in check.coverage:
+        total = item.coverage if total is None else total + item.coverage
+        lines.append(
+            t(
+                "alert.digest.coverage_line",
+                department=item.name(t.locale),
+                reported=item.coverage.reported,
+                expected=item.coverage.expected,
+            )
+        )
+    if total is None:
+        return []
+    head = t(
+        "alert.digest.coverage",
+        reported=total.reported,
+        expected=total.expected,
+        percent=total.percent,
+    )
+    return [head, *lines]
+
+
+async def _chart(
+    session: AsyncSession,
+    org: OrgConfig,
+    stores: Sequence[Store],
+    period: Period,
+    as_of: date,
+    t: Translator,
+) -> tuple[bytes | None, list[RankedItem]]:
+    target = all_target(_everything(stores), org.name or "all")
+    if target is None:
+        return None, []
+    view = await store_set_kpi(session, org, target, period, as_of)
+    items = list(kpi_views.ranked_stores(view, org, t))
+    metric = org.metric(view.primary)
+    overview = AttainmentOverview(
+        title=t(
+            "alert.digest.chart_title",
+            metric=metric.label.get(t.locale) if metric else view.primary,
+        ),
+        subtitle=f"{texts.day_text(period.start)} – {texts.day_text(min(period.end, as_of))}",
+        items=tuple(items),
+        locale=t.locale,
+        labels=kpi_views.labels(t),
+    )
+    try:
+        return await render("attainment", overview), items
+    except Exception:
+        log.exception("digest chart failed; the text goes alone")
+        return None, items
+
+
+async def _queue(
+    session: AsyncSession,
+    key: str,
+    chat_id: int,
+    png: bytes | None,
+    text: str,
+    document: tuple[bytes, str, str] | None,
+    now: datetime,
+) -> int:
+    if png is not None and len(text) <= texts.CAPTION_LIMIT:
+        first: dict[str, Any] = photo_payload(png, text, filename="digest.png")
+    else:
+        first = message_payload(text)
+    queued = int(
+        await outbox.enqueue(
+            session, dedupe_key=f"{key}:{chat_id}:1", chat_id=chat_id, kind="digest",
+            payload=first, priority=DIGEST_PRIORITY, now=now,
+        )
+    )  # fmt: skip
+    if document is not None:
+        data, name, caption = document
+        queued += await outbox.enqueue(
+            session, dedupe_key=f"{key}:{chat_id}:2", chat_id=chat_id, kind="digest",
+            payload=document_payload(data, name, caption), priority=DIGEST_PRIORITY, now=now,
+        )  # fmt: skip
+    return queued
+
+
+async def _workbook(
+    session: AsyncSession, org: OrgConfig, stores: Sequence[Store], day: date, t: Translator
+) -> tuple[bytes, str, str] | None:
+    month = YearMonth.of(day)
+    try:
+        export = await build_export(session, ExportRequest(org, _everything(stores), month, day, t))
+    except Exception:
+        log.exception("digest workbook failed for %s; the digest goes without it", month)
+        return None
+    if export is None:
+        return None
+    return export.content, export.file_name, t("alert.digest.file_caption", month=str(month))
+
+
+async def _digest(
+    session: AsyncSession,
+    org: OrgConfig,
+    kind: str,
+    period_key: str,
+    period: Period,
+    as_of: date,
+    at: datetime,
+    *,
+    attach: bool,
+) -> str:
+    stores = list(await catalog.list_stores(session))
+    alerts = await alert_repo.active_since(session, at - ALERT_WINDOW)
+    by_id = {s.id: s for s in stores}
+    queued = 0
+    people = await audience(session, org)
+    for person in people:
+        t = Translator(person.locale)
+        png, items = await _chart(session, org, stores, period, as_of, t)
+        if kind == "daily":
+            title = t("alert.digest.daily_title", day=texts.day_text(as_of))
+            body = await _coverage_lines(session, org, as_of, t)
+        elif kind == "weekly":
+            title = t(
+                "alert.digest.weekly_title",
+                start=texts.day_text(period.start),
+                end=texts.day_text(period.end),
+            )
+            body = []
+        else:
+            title = t(
+                "alert.digest.monthly_title", month=f"{period.start.month:02d}/{period.start.year}"
+            )
+            body = []
+        alerts_head, alert_lines = _alert_lines(org, alerts, by_id, t)
+        header = "\n".join([title, *body, "", *_ranking(items, t), "", alerts_head])
+        limit = texts.CAPTION_LIMIT if png is not None else texts.TEXT_LIMIT
+        text = texts.fit(header, alert_lines, "", limit, t)
+        document = await _workbook(session, org, stores, as_of, t) if attach else None
+        queued += await _queue(
+            session, f"digest:{kind}:{period_key}", person.chat_id, png, text, document, at
+        )
+    return f"{kind} digest {period.label}: {queued} message(s) to {len(people)} chat(s)"
+
+
+async def daily_digest(session: AsyncSession, org: OrgConfig, period: str, at: datetime) -> str:
+    day = default_business_date(org, at)
+    month = month_period(day.year, day.month)
+    return await _digest(session, org, "daily", period, month, day, at, attach=False)
+
+
+async def weekly_digest(session: AsyncSession, org: OrgConfig, period: str, at: datetime) -> str:
+    last_day = at.astimezone(org.tz).date() - timedelta(days=1)
+    week = week_period(last_day)
+    return await _digest(session, org, "weekly", period, week, last_day, at, attach=True)
+
+
+async def monthly_digest(session: AsyncSession, org: OrgConfig, period: str, at: datetime) -> str:
+    last_day = at.astimezone(org.tz).date().replace(day=1) - timedelta(days=1)
+    month = month_period(last_day.year, last_day.month)
+    return await _digest(session, org, "monthly", period, month, last_day, at, attach=True)
