@@ -62,7 +62,11 @@ def job_specs(org: OrgConfig) -> list[JobSpec]:
         specs.append(_daily("nudge", schedules.nudge, tz))
     specs.append(_daily("reminder", schedules.reminder, tz))
     specs.append(_daily("escalation", schedules.escalation, tz))
+    specs.append(_daily("alerts", schedules.alerts_at, tz))  # KPI rules, after the deadline
+    specs.append(every_minutes("alert_escalation", 15, tz))  # unacknowledged critical alerts
     specs.append(_daily("daily_digest", schedules.daily_digest, tz))
+    specs.append(_daily("order_summary", schedules.order_summary, tz))
+    specs.append(every_minutes("order_sla", 15, tz))  # order deadlines and approvals (SLA)
     weekly = schedules.weekly_digest
     specs.append(
         JobSpec(

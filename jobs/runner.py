@@ -16,6 +16,8 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.org.schema import OrgConfig
+from jobs import alert_jobs, digest_jobs, order_jobs
+from jobs.discipline import escalation_job, nudge_job, reminder_job
 from jobs.registry import find_spec, job_specs, period_for
 from storage.repositories import jobs as job_runs
 
@@ -47,14 +49,18 @@ class Placeholder:
 
 
 def default_handlers() -> dict[str, JobHandler]:
-    """Handlers for every job name. None of the job features exists yet: all are placeholders."""
+    """Handlers for every job name; features not built yet are placeholders."""
     return {
-        "nudge": Placeholder("nudge messages"),
-        "reminder": Placeholder("reminder messages"),
-        "escalation": Placeholder("escalation messages to managers"),
-        "daily_digest": Placeholder("daily digest"),
-        "weekly_digest": Placeholder("weekly digest"),
-        "monthly_digest": Placeholder("monthly digest"),
+        "nudge": nudge_job,
+        "reminder": reminder_job,
+        "escalation": escalation_job,
+        "alerts": alert_jobs.evaluate,
+        "alert_escalation": alert_jobs.escalate,
+        "daily_digest": digest_jobs.daily_digest,
+        "weekly_digest": digest_jobs.weekly_digest,
+        "monthly_digest": digest_jobs.monthly_digest,
+        "order_summary": order_jobs.morning_summary,
+        "order_sla": order_jobs.sla_reminders,
     }
 
 

@@ -25,8 +25,8 @@ def test_run_twice_for_one_period_says_already_ran(env: dict[str, str]) -> None:
     args = ["run", "reminder", "--at", "2026-11-21T10:30:00+07:00"]
     first = runner.invoke(jobs_app, args, env=env)
     assert first.exit_code == 0, first.output
-    assert "reminder: skipped for 2026-11-21" in first.output
-    assert "not implemented yet" in first.output
+    assert "reminder: done for 2026-11-21" in first.output
+    assert "reminder(s) queued" in first.output
 
     second = runner.invoke(jobs_app, args, env=env)
     assert second.exit_code == 0, second.output
@@ -58,7 +58,7 @@ def test_list_shows_jobs_next_fire_times_and_last_runs(env: dict[str, str]) -> N
     reminder = next(i for i, line in enumerate(lines) if line.startswith("reminder"))
     assert "10:30" in lines[reminder] and "Asia/Ho_Chi_Minh" in lines[reminder]
     # newest run first, then the older one
-    assert "2026-11-21" in lines[reminder + 1] and "skipped" in lines[reminder + 1]
+    assert "2026-11-21" in lines[reminder + 1] and "done" in lines[reminder + 1]
     assert "2026-11-20" in lines[reminder + 2]
     assert "no runs yet" in result.output  # the other jobs
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import FrozenClock
 from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
-from jobs.runner import JobHandler, UnknownJobError, default_handlers, run_job
+from jobs.runner import JobHandler, Placeholder, UnknownJobError, default_handlers, run_job
 from storage.models import JobRun, OutboxMessage
 from storage.repositories import jobs as job_runs
 from storage.repositories import outbox
@@ -126,7 +126,8 @@ async def test_failing_handler_rolls_back_and_a_later_run_retries(
 async def test_placeholder_handlers_say_they_are_not_implemented(
     session_factory: SF, org: OrgConfig
 ) -> None:
-    outcome = await run_job(session_factory, org, "reminder", AT, default_handlers())
+    handlers: dict[str, JobHandler] = {"reminder": Placeholder("reminder messages")}
+    outcome = await run_job(session_factory, org, "reminder", AT, handlers)
     assert outcome.status == "skipped"
     assert outcome.detail is not None and outcome.detail.startswith("not implemented yet")
     assert "not implemented yet" in outcome.text and "sent" not in outcome.text

@@ -29,6 +29,9 @@ def local(hour: int, minute: int = 0, second: int = 0, day: int = 21) -> datetim
     return datetime(2026, 11, day, hour, minute, second, tzinfo=HCM)
 
 
+INTERVAL_JOBS = {"order_sla", "alert_escalation"}  # every 15 minutes
+
+
 def by_name(outcomes: list[RunOutcome]) -> dict[str, str]:
     return {o.job: o.status for o in outcomes}
 
@@ -42,7 +45,11 @@ async def test_scheduler_has_one_job_per_spec_with_its_name_as_id(
         "nudge",
         "reminder",
         "escalation",
+        "alerts",
+        "alert_escalation",
         "daily_digest",
+        "order_summary",
+        "order_sla",
         "weekly_digest",
         "monthly_digest",
     }
@@ -65,6 +72,9 @@ async def test_started_scheduler_computes_next_run_times_in_the_org_timezone(
         for job in scheduler.get_jobs():
             assert job.next_run_time is not None
             assert str(job.next_run_time.tzinfo) == "Asia/Ho_Chi_Minh"
+            if job.id in INTERVAL_JOBS:
+                assert job.next_run_time.minute % 15 == 0
+                continue
             assert (job.next_run_time.hour, job.next_run_time.minute) in {
                 (9, 45),
                 (10, 30),
@@ -84,7 +94,7 @@ async def test_scheduled_fire_runs_the_job_for_its_fire_time(
     job = scheduler.get_job("reminder")
     assert job is not None
     outcome = await job.func(*job.args)
-    assert (outcome.job, outcome.period, outcome.status) == ("reminder", "2026-11-21", "skipped")
+    assert (outcome.job, outcome.period, outcome.status) == ("reminder", "2026-11-21", "done")
     again = await job.func(*job.args)
     assert again.status == "already_ran"
 
@@ -95,9 +105,9 @@ async def test_catch_up_runs_a_reminder_missed_half_an_hour_ago(
     clock.set(local(11, 0))
     outcomes = await catch_up(session_factory, org, clock, default_handlers())
     statuses = by_name(outcomes)
-    assert statuses["reminder"] == "skipped"  # run and recorded (placeholder handler)
-    assert statuses["nudge"] == "skipped"  # 09:45, within 2 h
-    assert statuses["escalation"] == "skipped"  # due right now
+    assert statuses["reminder"] == "done"  # run and recorded
+    assert statuses["nudge"] == "done"  # 09:45, within 2 h
+    assert statuses["escalation"] == "done"  # due right now
     assert "weekly_digest" not in statuses and "monthly_digest" not in statuses
     async with session_factory() as session:
         run = await job_runs.get_run(session, "reminder", "2026-11-21")
@@ -111,7 +121,7 @@ async def test_catch_up_does_not_rerun_a_period_that_ran(
     clock.set(local(11, 0))
     outcomes = await catch_up(session_factory, org, clock, default_handlers())
     assert "reminder" not in by_name(outcomes)
-    assert by_name(outcomes)["nudge"] == "skipped"
+    assert by_name(outcomes)["nudge"] == "done"
     # and a second catch-up finds nothing left to do
     assert await catch_up(session_factory, org, clock, default_handlers()) == []
 
@@ -123,8 +133,8 @@ async def test_catch_up_skips_a_job_older_than_the_grace_window(
     statuses = by_name(await catch_up(session_factory, org, clock, default_handlers()))
     assert "reminder" not in statuses  # 10:30 is 2 h 30 ago
     assert "nudge" not in statuses
-    assert statuses["escalation"] == "skipped"  # 11:00 is exactly 2 h ago: still in the window
-    assert statuses["daily_digest"] == "skipped"
+    assert statuses["escalation"] == "done"  # 11:00 is exactly 2 h ago: still in the window
+    assert statuses["daily_digest"] == "done"
 
 
 @pytest.mark.parametrize(
@@ -145,7 +155,7 @@ async def test_catch_up_uses_the_configured_grace(
     short = org.model_copy(update={"report": org.report.model_copy(update={"grace_hours": 0.25})})
     clock.set(local(11, 0))
     statuses = by_name(await catch_up(session_factory, short, clock, default_handlers()))
-    assert set(statuses) == {"escalation"}
+    assert set(statuses) - INTERVAL_JOBS == {"escalation", "alerts"}  # both at 11:00
 
 
 async def test_catch_up_of_weekly_digest_on_monday_morning(
@@ -154,4 +164,4 @@ async def test_catch_up_of_weekly_digest_on_monday_morning(
     clock.set(local(9, 30, day=23))  # Monday
     outcomes = await catch_up(session_factory, org, clock, default_handlers())
     weekly = [o for o in outcomes if o.job == "weekly_digest"]
-    assert [(o.period, o.status) for o in weekly] == [("2026-W48", "skipped")]
+    assert [(o.period, o.status) for o in weekly] == [("2026-W48", "done")]

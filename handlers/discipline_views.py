@@ -1,0 +1,220 @@
+"""Texts and buttons of reminders, escalation and days off (rendering only; no decisions here).
+
+Reminder and escalation messages travel through the outbox, so they are rendered when the job
+runs, in the recipient's locale. The callback factories live here because the buttons are built
+by jobs and services and read back by the routers in ``handlers.reminders`` and
+``handlers.days_off``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, time
+from html import escape
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.discipline import STREAK_CAP, Coverage
+from bot.i18n import Translator
+from bot.services.reminders import DepartmentCoverage, MissingReport
+from storage.models import DayOff
+
+MAX_STORE_BUTTONS = 8
+MAX_LISTED_STORES = 20
+MAX_ESCALATION_LINES = 40
+MAX_STORES_PER_LINE = 4
+TEXT_BUDGET = 3600  # characters of listed lines: the whole message stays under Telegram's 4096
+
+
+def _fitting(lines: Sequence[str], limit: int) -> list[str]:
+    """The first of ``lines`` (at most ``limit``) that fit in ``TEXT_BUDGET`` characters."""
+    kept: list[str] = []
+    used = 0
+    for line in lines[:limit]:
+        used += len(line) + 1
+        if used > TEXT_BUDGET:
+            break
+        kept.append(line)
+    return kept
+
+
+class ReminderCallback(CallbackData, prefix="rm"):
+    """Open the report form for one store (``store`` 0: the member's own output) and date."""
+
+    day: str  # YYYYMMDD
+    store: int = 0
+
+
+class DayOffCallback(CallbackData, prefix="off"):
+    action: str  # ok | no
+    request: int  # id of the first DayOff row of the request
+    stamp: int  # the request's instant (ms), so a re-asked day's old buttons stay stale
+
+
+def day_text(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def short_day(day: date, t: Translator) -> str:
+    return f"{t(f'off.weekday.{day.weekday()}')} {day.strftime('%d/%m')}"
+
+
+def compact_day(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+def reminder_text(
+    missing: MissingReport, day: date, t: Translator, *, nudge: bool, deadline: time
+) -> str:
+    kind = "nudge" if nudge else "reminder"
+    name = escape(missing.member.full_name)
+    if missing.per == "person":
+        return t(
+            f"remind.{kind}.person", name=name, day=day_text(day), deadline=f"{deadline:%H:%M}"
+        )
+    lines = [
+        t(f"remind.{kind}.stores", name=name, day=day_text(day), deadline=f"{deadline:%H:%M}"),
+    ]
+    listed = _fitting(
+        [f"• <b>{escape(store.code)}</b> · {escape(store.name)}" for store in missing.stores],
+        MAX_LISTED_STORES,
+    )
+    lines += listed
+    hidden = len(missing.stores) - len(listed)
+    if hidden > 0:
+        lines.append(t("remind.more_stores", count=hidden))
+    lines.append("")
+    if len(missing.stores) > MAX_STORE_BUTTONS:
+        lines.append(t("remind.press_or_report", count=len(missing.stores) - MAX_STORE_BUTTONS))
+    else:
+        lines.append(t("remind.press"))
+    return "\n".join(lines)
+
+
+def reminder_keyboard(missing: MissingReport, day: date, t: Translator) -> InlineKeyboardMarkup:
+    stamp = compact_day(day)
+    if missing.per == "person":
+        data = ReminderCallback(day=stamp, store=0).pack()
+        button = InlineKeyboardButton(text=t("remind.button.person"), callback_data=data)
+        return InlineKeyboardMarkup(inline_keyboard=[[button]])
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t("remind.button.store", code=store.code),
+                callback_data=ReminderCallback(day=stamp, store=store.id).pack(),
+            )
+        ]
+        for store in missing.stores[:MAX_STORE_BUTTONS]
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# --- escalation -------------------------------------------------------------------------------
+
+
+def _streak_text(streak: int, t: Translator) -> str:
+    if streak >= STREAK_CAP:
+        return t("escalate.streak_capped", days=STREAK_CAP)
+    return t("escalate.streak", days=streak)
+
+
+def _missing_line(missing: MissingReport, t: Translator) -> str:
+    name = escape(missing.member.full_name)
+    if missing.per == "person":
+        what = t("escalate.own_output")
+    else:
+        codes = [escape(store.code) for store in missing.stores[:MAX_STORES_PER_LINE]]
+        extra = len(missing.stores) - MAX_STORES_PER_LINE
+        what = ", ".join(codes) + (f" +{extra}" if extra > 0 else "")
+    blocked = f" {t('escalate.unreachable')}" if not missing.member.reachable else ""
+    return f"• <b>{name}</b> — {what} · {_streak_text(missing.streak, t)}{blocked}"
+
+
+def escalation_text(
+    department: str, missing: Sequence[MissingReport], day: date, t: Translator
+) -> str:
+    ordered = sorted(missing, key=lambda m: (-m.streak, m.member.full_name))
+    lines = [
+        t("escalate.title", department=escape(department), day=day_text(day), count=len(missing))
+    ]
+    listed = _fitting([_missing_line(m, t) for m in ordered], MAX_ESCALATION_LINES)
+    lines += listed
+    hidden = len(ordered) - len(listed)
+    if hidden > 0:
+        lines.append(t("escalate.more", count=hidden))
+    lines += ["", t("escalate.footer")]
+    return "\n".join(lines)
+
+
+def _coverage_line(name: str, coverage: Coverage, t: Translator) -> str:
+    mark = "✅" if coverage.reported >= coverage.expected else "⚠️"
+    return t(
+        "escalate.coverage.line",
+        mark=mark,
+        name=escape(name),
+        reported=coverage.reported,
+        expected=coverage.expected,
+        percent=coverage.percent,
+    )
+
+
+def coverage_text(coverage: Sequence[DepartmentCoverage], day: date, t: Translator) -> str:
+    lines = [t("escalate.coverage.title", day=day_text(day))]
+    lines += [_coverage_line(c.name(t.locale), c.coverage, t) for c in coverage]
+    total = sum((c.coverage for c in coverage), Coverage(0, 0))
+    lines.append(_coverage_line(t("escalate.coverage.total"), total, t))
+    return "\n".join(lines)
+
+
+# --- days off ---------------------------------------------------------------------------------
+
+
+def days_text(days: Sequence[date], t: Translator) -> str:
+    return ", ".join(short_day(day, t) for day in days)
+
+
+def day_off_request_text(name: str, days: Sequence[date], reason: str | None, t: Translator) -> str:
+    text = t("off.request.to_manager", name=escape(name), days=days_text(days, t))
+    if reason:
+        text += "\n" + t("off.reason", reason=escape(reason))
+    return text
+
+
+def day_off_keyboard(request_id: int, stamp: int, t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t("off.button.approve"),
+                    callback_data=DayOffCallback(
+                        action="ok", request=request_id, stamp=stamp
+                    ).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=t("off.button.reject"),
+                    callback_data=DayOffCallback(
+                        action="no", request=request_id, stamp=stamp
+                    ).pack(),
+                ),
+            ]
+        ]
+    )
+
+
+def status_mark(status: str, t: Translator) -> str:
+    return t(f"off.status.{status}")
+
+
+def upcoming_text(rows: Sequence[DayOff], t: Translator) -> str:
+    if not rows:
+        return t("off.list.empty")
+    lines = [t("off.list.title")]
+    for row in rows:
+        reason = f" — {escape(row.reason)}" if row.reason else ""
+        lines.append(f"• {short_day(row.day, t)}: {status_mark(row.status, t)}{reason}")
+    lines += ["", t("off.usage")]
+    return "\n".join(lines)
