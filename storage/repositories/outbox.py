@@ -88,6 +88,11 @@ async def enqueue_many(
     """
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
     added = 0
     for start in range(0, len(messages), chunk):
         rows = [
@@ -104,13 +109,8 @@ async def enqueue_many(
             }
             for m in messages[start : start + chunk]
         ]
-        statement = (
-            insert(OutboxMessage)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(OutboxMessage.id)
-        )
-        added += len((await session.execute(statement)).all())
+        # A parameter list: SQLAlchemy batches it ("insertmanyvalues"), RETURNING included.
+        added += len((await session.execute(statement, rows)).all())
     return added
 
 
