@@ -164,6 +164,10 @@ class DailyValue(Base):
     __table_args__ = (
         UniqueConstraint("report_id", "metric"),
         Index("ix_daily_values_metric_date", "metric", "business_date"),
+        # Covers the KPI reads (sums per subject over a date range) without touching the table.
+        Index(
+            "ix_daily_values_subject_date", "subject_key", "business_date", "metric", "value"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

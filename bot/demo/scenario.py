@@ -68,7 +68,20 @@ class Scenario:
 
     def scenes(self) -> list[Scene]:
         """Every scene in playing order; feature modules append theirs (``scenes_*.py``)."""
-        return [*self.core_scenes()]
+        from bot.demo.scenes_alerts import alert_scenes
+        from bot.demo.scenes_discipline import discipline_scenes
+        from bot.demo.scenes_kpi import kpi_scenes
+        from bot.demo.scenes_orders import order_scenes
+        from bot.demo.scenes_plans import plan_scenes
+
+        return [
+            *self.core_scenes(),
+            *discipline_scenes(self),
+            *kpi_scenes(self),
+            *order_scenes(self),
+            *alert_scenes(self),
+            *plan_scenes(self),
+        ]
 
     def core_scenes(self) -> list[Scene]:
         return [

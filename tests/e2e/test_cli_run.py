@@ -99,4 +99,6 @@ async def test_demo_plays_onboarding(tmp_path: Path) -> None:
     assert "Chị Lan presses [Quản lý]" in text
     assert "Your commands (Staff · Growth)" in text
     assert "Mã mời này đã được sử dụng" in text
+    assert "KPI alert · HS-SHOPEE" in text and "Acknowledged by Minh" in text  # alerts scene
+    assert "Tổng hợp ngày" in text  # the board's daily digest
     assert (tmp_path / "out" / "transcript.txt").read_text(encoding="utf-8").strip()

@@ -194,8 +194,17 @@ def upgrade() -> None:
     with op.batch_alter_table("order_events", schema=None) as batch_op:
         batch_op.create_index("ix_order_events_order", ["order_id"], unique=False)
 
+    # KPI reads: sums per subject over a date range, answered from the index alone.
+    op.create_index(
+        "ix_daily_values_subject_date",
+        "daily_values",
+        ["subject_key", "business_date", "metric", "value"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_daily_values_subject_date", table_name="daily_values")
     # Break the alert_states <-> order_requests cycle before dropping either table.
     if _is_sqlite():
         op.execute("UPDATE alert_states SET task_id = NULL")

@@ -1,0 +1,73 @@
+"""A small chart for an alert: one store's breached metric, recent days against target."""
+
+from __future__ import annotations
+
+from bot.charts.base import (
+    ACTUAL,
+    FONT,
+    MISSING,
+    PLAN,
+    STATUS_COLOURS,
+    compact_axis,
+    day_ticks,
+    header,
+    new_figure,
+    style_axes,
+    to_png,
+)
+from bot.charts.data import AlertChart
+
+
+def render_alert_chart(data: AlertChart) -> bytes:
+    """Recent daily values of the breached metric against its target.
+
+    Input (``bot.charts.data.AlertChart``): ``title`` and ``subtitle`` (already translated),
+    ``metric_label``, ``days`` (e.g. the last 14 business dates), ``values`` per day (None: not
+    reported, drawn as a grey cross), ``targets`` per day (None: no target that day), the
+    ``breached`` days (bars drawn red), ``locale`` for the ``12,5tr`` axis. Returns PNG bytes.
+    """
+    figure = new_figure(5.0)
+    header(figure, data.title, data.subtitle)
+    axes = figure.add_axes((0.12, 0.12, 0.84, 0.62))
+    style_axes(axes)
+    breached = set(data.breached)
+    bars = [(i, v) for i, v in enumerate(data.values) if v is not None]
+    if bars:
+        colours = [STATUS_COLOURS["bad"] if data.days[i] in breached else ACTUAL for i, _ in bars]
+        axes.bar(
+            [i for i, _ in bars],
+            [v for _, v in bars],
+            color=colours,
+            width=0.7,
+            label=data.labels.actual,
+        )
+    targets = [(i, v) for i, v in enumerate(data.targets) if v is not None]
+    if targets:
+        axes.step(
+            *zip(*targets, strict=True),
+            where="mid",
+            color=PLAN,
+            linestyle="--",
+            linewidth=2,
+            label=data.labels.plan,
+        )
+    gaps = [i for i, v in enumerate(data.values) if v is None]
+    if gaps:
+        axes.scatter(
+            gaps,
+            [0] * len(gaps),
+            marker="x",
+            s=70,
+            color=MISSING,
+            linewidths=2.5,
+            zorder=3,
+            clip_on=False,
+            label=data.labels.missing,
+        )
+    axes.set_title(data.metric_label, loc="left", fontsize=13, family=FONT)
+    compact_axis(axes, data.locale)
+    day_ticks(axes, data.days, max_labels=7)
+    axes.set_ylim(bottom=0)
+    if bars or targets or gaps:
+        axes.legend(loc="upper left", fontsize=10.5, frameon=False, ncols=3)
+    return to_png(figure)

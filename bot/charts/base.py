@@ -1,0 +1,143 @@
+"""Shared drawing pieces: the figure, colours, compact number ticks, tiles and PNG output."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+from matplotlib.ticker import FuncFormatter
+
+from bot.charts.data import Status, Tile
+from bot.domain.number_format import format_compact
+
+DPI = 110
+WIDTH_IN = 8.0  # 880 px: sharp on a phone after Telegram's resizing, text still large
+FONT = "DejaVu Sans"  # ships with matplotlib and has every Vietnamese letter
+PNG_OPTIONS = {"compress_level": 3}
+
+ACTUAL = "#1565c0"
+PLAN = "#757575"
+FORECAST = "#ef6c00"
+MISSING = "#bdbdbd"
+STATUS_COLOURS: dict[Status, str] = {
+    "good": "#2e7d32",
+    "warn": "#f9a825",
+    "bad": "#c62828",
+    "none": "#9e9e9e",
+}
+TILE_BACKGROUNDS: dict[Status, str] = {
+    "good": "#e8f5e9",
+    "warn": "#fff8e1",
+    "bad": "#ffebee",
+    "none": "#f5f5f5",
+}
+
+
+def new_figure(height_in: float) -> Figure:
+    figure = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def to_png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs=PNG_OPTIONS)
+    return buffer.getvalue()
+
+
+def header(figure: Figure, title: str, subtitle: str) -> None:
+    """Title and subtitle at a fixed distance from the top, whatever the figure's height."""
+    height_in = figure.get_size_inches()[1]
+    figure.text(
+        0.04, 1 - 0.15 / height_in, title, fontsize=17, fontweight="bold", va="top", family=FONT
+    )
+    figure.text(
+        0.04, 1 - 0.52 / height_in, subtitle, fontsize=12, color="#555555", va="top", family=FONT
+    )
+
+
+def compact_axis(axes: Axes, locale: str, axis: str = "y") -> None:
+    formatter = FuncFormatter(lambda value, _pos: format_compact(float(value), locale))
+    (axes.yaxis if axis == "y" else axes.xaxis).set_major_formatter(formatter)
+
+
+def percent_axis(axes: Axes, axis: str = "x") -> None:
+    formatter = FuncFormatter(lambda value, _pos: f"{float(value) * 100:.0f}%")
+    (axes.xaxis if axis == "x" else axes.yaxis).set_major_formatter(formatter)
+
+
+def style_axes(axes: Axes) -> None:
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(labelsize=11)
+    axes.grid(axis="y", color="#e0e0e0", linewidth=0.8)
+    axes.set_axisbelow(True)
+
+
+def day_ticks(axes: Axes, days: Sequence[date], *, max_labels: int = 10) -> None:
+    """Day labels (``21/11``) under positions 0..n-1, thinned to stay readable."""
+    step = max(1, -(-len(days) // max_labels))
+    positions = list(range(0, len(days), step))
+    axes.set_xticks(positions, [days[i].strftime("%d/%m") for i in positions])
+    axes.set_xlim(-0.6, len(days) - 0.4)
+
+
+def draw_tiles(
+    figure: Figure, tiles: Sequence[Tile], top: float, bottom: float, *, columns: int = 3
+) -> None:
+    """Tiles in rows of ``columns`` between figure heights ``bottom`` and ``top``."""
+    if not tiles:
+        return
+    rows = -(-len(tiles) // columns)
+    gap = 0.015
+    width = (0.92 - gap * (columns - 1)) / columns
+    height = (top - bottom - gap * (rows - 1)) / rows
+    for index, tile in enumerate(tiles):
+        row, column = divmod(index, columns)
+        x = 0.04 + column * (width + gap)
+        y = top - (row + 1) * height - row * gap
+        figure.add_artist(
+            FancyBboxPatch(
+                (x, y),
+                width,
+                height,
+                boxstyle="round,pad=0,rounding_size=0.01",
+                transform=figure.transFigure,
+                facecolor=TILE_BACKGROUNDS[tile.status],
+                edgecolor=STATUS_COLOURS[tile.status],
+                linewidth=2,
+            )
+        )
+        left = x + 0.012
+        figure.text(
+            left,
+            y + height * 0.80,
+            tile.label,
+            fontsize=11,
+            color="#424242",
+            va="center",
+            family=FONT,
+        )
+        figure.text(
+            left,
+            y + height * 0.50,
+            tile.value,
+            fontsize=17,
+            fontweight="bold",
+            color="#212121",
+            va="center",
+            family=FONT,
+        )
+        figure.text(
+            left,
+            y + height * 0.20,
+            tile.detail,
+            fontsize=10.5,
+            color=STATUS_COLOURS[tile.status],
+            va="center",
+            family=FONT,
+        )

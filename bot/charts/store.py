@@ -1,0 +1,118 @@
+"""The store chart: KPI tiles, cumulative actual vs plan with the forecast to period end,
+and daily bars against daily targets (days without a report marked, not drawn as zero)."""
+
+from __future__ import annotations
+
+from matplotlib.axes import Axes
+
+from bot.charts.base import (
+    ACTUAL,
+    FONT,
+    FORECAST,
+    MISSING,
+    PLAN,
+    compact_axis,
+    day_ticks,
+    draw_tiles,
+    header,
+    new_figure,
+    style_axes,
+    to_png,
+)
+from bot.charts.data import StoreChart
+
+
+def render_store_chart(data: StoreChart) -> bytes:
+    figure = new_figure(10.0)
+    header(figure, data.title, data.subtitle)
+    tiles_bottom = 0.70 if len(data.tiles) > 3 else 0.80
+    draw_tiles(figure, data.tiles, top=0.915, bottom=tiles_bottom)
+    top = tiles_bottom - 0.05
+    _cumulative(figure.add_axes((0.12, top - 0.30, 0.84, 0.30)), data)
+    _daily(figure.add_axes((0.12, 0.06, 0.84, top - 0.44)), data)
+    return to_png(figure)
+
+
+def _cumulative(axes: Axes, data: StoreChart) -> None:
+    style_axes(axes)
+    positions = range(len(data.days))
+    actual = [
+        (i, v) for i, v in zip(positions, data.cumulative_actual, strict=True) if v is not None
+    ]
+    plan = [(i, v) for i, v in zip(positions, data.cumulative_plan, strict=True) if v is not None]
+    forecast = [(i, v) for i, v in zip(positions, data.forecast, strict=True) if v is not None]
+    if plan:
+        axes.plot(
+            *zip(*plan, strict=True),
+            color=PLAN,
+            linestyle="--",
+            linewidth=2,
+            label=data.labels.plan,
+        )
+    if forecast:
+        axes.plot(
+            *zip(*forecast, strict=True),
+            color=FORECAST,
+            linestyle=":",
+            linewidth=2.5,
+            label=data.labels.forecast,
+        )
+    if actual:
+        axes.plot(*zip(*actual, strict=True), color=ACTUAL, linewidth=3, label=data.labels.actual)
+    axes.set_title(
+        f"{data.metric_label} · {data.labels.cumulative}", loc="left", fontsize=13, family=FONT
+    )
+    compact_axis(axes, data.locale)
+    day_ticks(axes, data.days)
+    axes.set_ylim(bottom=0)
+    if actual or plan:
+        axes.legend(loc="upper left", fontsize=10.5, frameon=False)
+
+
+def _present(values: tuple[float | None, ...]) -> list[tuple[int, float]]:
+    return [(i, v) for i, v in enumerate(values) if v is not None]
+
+
+def _daily(axes: Axes, data: StoreChart) -> None:
+    style_axes(axes)
+    bars = _present(data.daily_actual)
+    if bars:
+        axes.bar(
+            [i for i, _ in bars],
+            [v for _, v in bars],
+            color=ACTUAL,
+            width=0.7,
+            label=data.labels.actual,
+        )
+    plan = _present(data.daily_plan)
+    if plan:
+        axes.step(
+            *zip(*plan, strict=True),
+            where="mid",
+            color=PLAN,
+            linestyle="--",
+            linewidth=2,
+            label=data.labels.plan,
+        )
+    missing = set(data.missing_days)
+    gaps = [i for i, day in enumerate(data.days) if day in missing]
+    if gaps:
+        axes.scatter(
+            gaps,
+            [0] * len(gaps),
+            marker="x",
+            s=70,
+            color=MISSING,
+            linewidths=2.5,
+            zorder=3,
+            clip_on=False,
+            label=data.labels.missing,
+        )
+    axes.set_title(
+        f"{data.metric_label} · {data.labels.daily}", loc="left", fontsize=13, family=FONT
+    )
+    compact_axis(axes, data.locale)
+    day_ticks(axes, data.days)
+    axes.set_ylim(bottom=0)
+    if bars or plan or gaps:
+        axes.legend(loc="upper left", fontsize=10.5, frameon=False, ncols=3)

@@ -1,0 +1,183 @@
+"""Reads behind the KPI views: sums of daily values, reported days, plans. No commits here.
+
+Subjects are ``daily_values.subject_key`` strings: ``store:<id>`` or ``member:<id>``. Every
+function answers for a whole set of subjects in one query (no query per store), aggregating in
+SQL so that even "all stores" returns only a few thousand rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import DailyValue, Plan, Report
+
+Totals = dict[str, dict[str, float]]  # subject_key -> metric -> sum
+
+
+def store_key(store_id: int) -> str:
+    return f"store:{store_id}"
+
+
+def member_key(member_id: int) -> str:
+    return f"member:{member_id}"
+
+
+def _keys(subject_keys: Iterable[str]) -> list[str]:
+    return sorted(set(subject_keys))
+
+
+async def metric_totals(
+    session: AsyncSession,
+    subject_keys: Iterable[str],
+    start: date,
+    end: date,
+    metrics: Sequence[str] | None = None,
+) -> Totals:
+    """Sum of each metric per subject over [start, end]; absent when nothing was reported.
+    (``metrics`` is applied in Python, see ``daily_totals``.)"""
+    keys = _keys(subject_keys)
+    if not keys:
+        return {}
+    query = (
+        select(DailyValue.subject_key, DailyValue.metric, func.sum(DailyValue.value))
+        .where(
+            DailyValue.subject_key.in_(keys),
+            DailyValue.business_date >= start,
+            DailyValue.business_date <= end,
+        )
+        .group_by(DailyValue.subject_key, DailyValue.metric)
+    )
+    wanted = set(metrics) if metrics is not None else None
+    totals: Totals = defaultdict(dict)
+    for subject, metric, total in (await session.execute(query)).all():
+        if wanted is None or metric in wanted:
+            totals[subject][metric] = float(total)
+    return dict(totals)
+
+
+async def daily_totals(
+    session: AsyncSession,
+    subject_keys: Iterable[str],
+    start: date,
+    end: date,
+    metrics: Sequence[str] | None = None,
+) -> dict[date, dict[str, float]]:
+    """Sum over the subjects of each metric per day (only days someone reported).
+
+    ``metrics`` is applied after the query on purpose: a metric condition in SQL lures
+    SQLite onto the (metric, date) index, which reads every store's rows of that metric.
+    """
+    keys = _keys(subject_keys)
+    if not keys:
+        return {}
+    query = (
+        select(DailyValue.business_date, DailyValue.metric, func.sum(DailyValue.value))
+        .where(
+            DailyValue.subject_key.in_(keys),
+            DailyValue.business_date >= start,
+            DailyValue.business_date <= end,
+        )
+        .group_by(DailyValue.business_date, DailyValue.metric)
+    )
+    wanted = set(metrics) if metrics is not None else None
+    result: dict[date, dict[str, float]] = defaultdict(dict)
+    for day, metric, total in (await session.execute(query)).all():
+        if wanted is None or metric in wanted:
+            result[day][metric] = float(total)
+    return dict(result)
+
+
+async def subject_daily_values(
+    session: AsyncSession, subject_keys: Iterable[str], metric: str, start: date, end: date
+) -> dict[str, dict[date, float]]:
+    """One metric per subject and day (a heatmap's cells, a person's output)."""
+    keys = _keys(subject_keys)
+    if not keys:
+        return {}
+    rows = await session.execute(
+        select(
+            DailyValue.subject_key, DailyValue.business_date, DailyValue.metric, DailyValue.value
+        ).where(
+            DailyValue.subject_key.in_(keys),
+            DailyValue.business_date >= start,
+            DailyValue.business_date <= end,
+        )
+    )  # the metric is filtered here, not in SQL: see daily_totals
+    result: dict[str, dict[date, float]] = defaultdict(dict)
+    for subject, day, row_metric, value in rows.all():
+        if row_metric == metric:
+            result[subject][day] = float(value)
+    return dict(result)
+
+
+async def reported_days(
+    session: AsyncSession, subject_keys: Iterable[str], start: date, end: date
+) -> dict[str, set[date]]:
+    """The business dates each subject sent a report for (any form)."""
+    keys = _keys(subject_keys)
+    if not keys:
+        return {}
+    rows = await session.execute(
+        select(Report.subject_key, Report.business_date)
+        .where(
+            Report.subject_key.in_(keys),
+            Report.business_date >= start,
+            Report.business_date <= end,
+        )
+        .distinct()
+    )
+    result: dict[str, set[date]] = defaultdict(set)
+    for subject, day in rows.all():
+        result[subject].add(day)
+    return dict(result)
+
+
+async def first_sent(
+    session: AsyncSession, subject_keys: Iterable[str], start: date, end: date
+) -> dict[str, dict[date, datetime]]:
+    """When each subject first sent its report of each day (for punctuality)."""
+    keys = _keys(subject_keys)
+    if not keys:
+        return {}
+    rows = await session.execute(
+        select(Report.subject_key, Report.business_date, Report.created_at).where(
+            Report.subject_key.in_(keys),
+            Report.business_date >= start,
+            Report.business_date <= end,
+        )
+    )
+    result: dict[str, dict[date, datetime]] = defaultdict(dict)
+    for subject, day, created in rows.all():
+        known = result[subject].get(day)
+        if known is None or created < known:
+            result[subject][day] = created
+    return dict(result)
+
+
+PlanRows = dict[int, dict[str, dict[str, tuple[float, dict[str, float]]]]]
+
+
+async def plans_for(
+    session: AsyncSession,
+    store_ids: Iterable[int],
+    months: Iterable[str],
+    metrics: Sequence[str] | None = None,
+) -> PlanRows:
+    """store id -> month (``YYYY-MM``) -> metric -> (target, day weights)."""
+    ids, wanted_months = sorted(set(store_ids)), sorted(set(months))
+    if not ids or not wanted_months:
+        return {}
+    query = select(Plan.store_id, Plan.month, Plan.metric, Plan.target, Plan.day_weights).where(
+        Plan.store_id.in_(ids), Plan.month.in_(wanted_months)
+    )
+    if metrics is not None:
+        query = query.where(Plan.metric.in_(list(metrics)))
+    result: PlanRows = defaultdict(lambda: defaultdict(dict))
+    for store_id, month, metric, target, weights in (await session.execute(query)).all():
+        result[store_id][month][metric] = (float(target), dict(weights or {}))
+    return {store: dict(months_) for store, months_ in result.items()}
