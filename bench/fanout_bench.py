@@ -140,6 +140,9 @@ async def bench(database_url: str, members: int, share_429: float) -> None:
     print(f"achieved {rate:.2f} messages/s = {rate / 30:.3f} of the 30/s ceiling")
     print(f"busiest one-second window at the sandbox: {busiest_second(send_times)} messages")
     print(f"lost {lost}, duplicated {duplicated}, rows not marked sent {pending}")
+    if send_times:
+        per_second = Counter(int(t - send_times[0]) for t in send_times)
+        print("per second:", [per_second[i] for i in range(max(per_second) + 1)])
     print(f"peak RSS {peak_rss_mib:.0f} MiB; sender heap peak {heap_peak / 2**20:.1f} MiB")
 
 

@@ -77,12 +77,18 @@ class RateLimiter:
     def __init__(self, limits: RateLimits | None = None) -> None:
         self.limits = limits or RateLimits()
         self._overall = _Window(self.limits.overall)
+        # Overall sends are also spread evenly (1/30 s apart), not sent in bursts of 30: a burst
+        # arriving late next to the following one would look like 60 messages in one second.
+        self._spacing = self.limits.overall.period / self.limits.overall.count
+        self._last_overall: float | None = None
         self._chats: dict[int, _Window] = {}
         self._blocked_until: dict[int, float] = {}
 
     def delay(self, chat_id: int, now: float) -> float:
         """Seconds to wait before a message to ``chat_id`` may go out at ``now`` (0: send)."""
         waits = [self._overall.delay(now), self._blocked_until.get(chat_id, now) - now]
+        if self._last_overall is not None:
+            waits.append(self._last_overall + self._spacing - now)
         window = self._chats.get(chat_id)
         if window is not None:
             waits.append(window.delay(now))
@@ -91,6 +97,7 @@ class RateLimiter:
     def record(self, chat_id: int, now: float) -> None:
         """A message to ``chat_id`` was sent at ``now``."""
         self._overall.record(now)
+        self._last_overall = now
         window = self._chats.get(chat_id)
         if window is None:
             window = self._chats[chat_id] = _Window(self.limits.for_chat(chat_id))
@@ -103,6 +110,8 @@ class RateLimiter:
         the overall budget. The chat stays blocked by ``block`` meanwhile."""
         with contextlib.suppress(ValueError):
             self._overall.times.remove(at)
+        if at == self._last_overall:
+            self._last_overall = self._overall.times[-1] if self._overall.times else None
 
     def block(self, chat_id: int, until: float) -> None:
         """Nothing goes to ``chat_id`` before ``until`` (Telegram's ``retry_after``)."""

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,6 +65,7 @@ MAX_BACKOFF_SECONDS = 300.0
 MAX_RATE_LIMIT_RETRIES = 5
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_CONCURRENCY = 8
+IN_FLIGHT_RECHECK_SECONDS = 0.05
 # A claimed batch is hidden from other senders this long; after a crash its unsent rows come
 # due again when the lease ends. A batch stops sending at 80 % of the lease.
 DEFAULT_LEASE = timedelta(seconds=60)
@@ -236,25 +238,49 @@ class OutboxSender:
                     in_flight[asyncio.create_task(self._send_row(row, report, now))] = row
                     continue
                 if in_flight:
-                    timeout = pick[1] if pick is not None else None
-                    done, _ = await asyncio.wait(
-                        in_flight, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    for task in done:
-                        again = task.result()  # raises (token rejected) with the row leased
-                        row = in_flight.pop(task)
-                        if again:
-                            remaining.insert(0, row)  # still first of its chat: order kept
+                    await self._wait_for_any(in_flight, remaining, pick)
                     continue
                 if pick is None:
                     break  # past the deadline: the rest is released for the next drain
-                await self.sleep(pick[1])
+                await self.sleep(self._round_up(pick[1]))
         finally:
             for task in in_flight:
                 task.cancel()
             await asyncio.gather(*in_flight, return_exceptions=True)
             await self._release(remaining + list(in_flight.values()))
         return report
+
+    async def _wait_for_any(
+        self,
+        in_flight: dict[asyncio.Task[bool], _Claimed],
+        remaining: list[_Claimed],
+        pick: tuple[_Claimed, float] | None,
+    ) -> None:
+        """Wait until a call finishes or, when a message is waiting for the limiter, until it
+        may go (with the injected sleep, so a test clock moves exactly as a real one would)."""
+        waiters: set[asyncio.Task[Any]] = set(in_flight)
+        timer: asyncio.Task[None] | None = None
+        if pick is not None:
+            # A call finishing may free a chat whose next message is due sooner: look again
+            # after a short while rather than sleeping the whole wait.
+            wait = min(pick[1], IN_FLIGHT_RECHECK_SECONDS)
+            timer = asyncio.ensure_future(self.sleep(self._round_up(wait)))
+            waiters.add(timer)
+        done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        if timer is not None and timer not in done:
+            timer.cancel()
+        for task in done:
+            if task is timer:
+                continue
+            again = task.result()  # raises (token rejected) with the row leased
+            row = in_flight.pop(task)
+            if again:
+                remaining.insert(0, row)  # still first of its chat: order kept
+
+    @staticmethod
+    def _round_up(seconds: float) -> float:
+        # Clocks tick in microseconds: round up so that a sleep always moves them.
+        return math.ceil(seconds * 1e6) / 1e6
 
     def _pick(
         self, remaining: list[_Claimed], busy_chats: set[int]

@@ -33,13 +33,17 @@ def test_group_chat_gets_twenty_messages_per_minute() -> None:
     assert limiter.delay(GROUP, 70.5) == pytest.approx(0.5)  # the second one leaves at 71
 
 
-def test_thirty_messages_per_second_overall() -> None:
+def test_thirty_messages_per_second_overall_spread_evenly() -> None:
     limiter = RateLimiter()
-    for chat in range(1, 31):
-        assert limiter.delay(chat, 5.0) == 0
-        limiter.record(chat, 5.0)
-    assert limiter.delay(31, 5.0) == pytest.approx(1.0)
-    assert limiter.delay(31, 5.9) == pytest.approx(0.1)
+    limiter.record(1, 5.0)
+    assert limiter.delay(2, 5.0) == pytest.approx(1 / 30)  # no bursts: 1/30 s apart
+    now = 5.0
+    for chat in range(2, 31):
+        now += 1 / 30
+        assert limiter.delay(chat, now) == pytest.approx(0, abs=1e-9)
+        limiter.record(chat, now)
+    # 30 sends in [5.0, 5.967]: the 31st waits until the first leaves the window at 6.0.
+    assert limiter.delay(31, now + 0.01) == pytest.approx(6.0 - (now + 0.01))
     assert limiter.delay(31, 6.0) == 0
 
 
@@ -57,10 +61,10 @@ def test_limits_are_configurable() -> None:
     limits = RateLimits(overall=Rate(2, 1.0), private_chat=Rate(5, 1.0), group_chat=Rate(1, 3.0))
     limiter = RateLimiter(limits)
     limiter.record(USER, 0.0)
-    assert limiter.delay(USER, 0.0) == 0
-    limiter.record(GROUP, 0.0)
-    assert limiter.delay(USER, 0.0) == pytest.approx(1.0)  # overall 2/s reached
-    assert limiter.delay(GROUP, 1.0) == pytest.approx(2.0)
+    assert limiter.delay(USER, 0.5) == 0  # private 5/s; overall 2/s spread 0.5 s apart
+    limiter.record(GROUP, 0.5)
+    assert limiter.delay(USER, 0.5) == pytest.approx(0.5)  # overall 2/s reached
+    assert limiter.delay(GROUP, 1.0) == pytest.approx(2.5)
     with pytest.raises(ValueError):
         Rate(0, 1.0)
 
@@ -76,6 +80,6 @@ def test_a_refused_send_gives_its_overall_slot_back() -> None:
     limiter.record(OTHER, 0.1)
     assert limiter.delay(GROUP, 0.2) == pytest.approx(0.8)
     limiter.refund(0.1)  # the send to OTHER was answered 429
-    assert limiter.delay(GROUP, 0.2) == 0.0
+    assert limiter.delay(GROUP, 0.2) == pytest.approx(0.3)  # only the spacing after 0.0
     limiter.refund(5.0)  # unknown times are ignored
-    assert limiter.delay(GROUP, 0.2) == 0.0
+    assert limiter.delay(GROUP, 0.5) == 0.0

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import create_bot
 from bot.clock import FrozenClock
 from bot.delivery import DrainReport, OutboxSender, Rate, RateLimits
+from bot.delivery import sender as sender_module
 from bot.delivery.payloads import document_payload, photo_payload
 from bot.delivery.sender import MAX_ATTEMPTS
-from bot.sandbox.models import ChatEvent
 from bot.sandbox.server import SANDBOX_TOKEN, SandboxServer
 from storage.database import Database
 from storage.models import Department, Member, OutboxMessage
@@ -38,7 +38,8 @@ class FakeTime(FrozenClock):
 
     async def sleep(self, seconds: float) -> None:
         self.advance(timedelta(seconds=seconds))
-        await asyncio.sleep(0)
+        # A little real time too, so that calls in flight (real HTTP) can finish meanwhile.
+        await asyncio.sleep(0.001)
 
 
 @pytest.fixture
@@ -84,10 +85,28 @@ async def put(
         )
 
 
+def record_send_times(
+    monkeypatch: pytest.MonkeyPatch, fake_time: FakeTime
+) -> dict[int, list[float]]:
+    """When each delivered message's call started, per chat (the limits apply to calls; on the
+    fake clock a call's arrival may be stamped after the sender has moved time on)."""
+    sent_at: dict[int, list[float]] = defaultdict(list)
+    real_deliver = sender_module.deliver
+
+    async def timed_deliver(bot: Bot, chat_id: int, payload: Any, timeout: Any) -> object:
+        started = fake_time.now().timestamp()
+        result = await real_deliver(bot, chat_id, payload, timeout)
+        sent_at[chat_id].append(started)
+        return result
+
+    monkeypatch.setattr(sender_module, "deliver", timed_deliver)
+    return sent_at
+
+
 async def drain_all(sender: OutboxSender, fake_time: FakeTime) -> DrainReport:
     """Drain, moving the clock to the next retry whenever nothing is due."""
     total = DrainReport()
-    for _ in range(200):
+    for _ in range(2000):  # retries fall due one by one: sends are spread 1/30 s apart
         report = await sender.drain_once()
         total.add(report)
         if report.handled:
@@ -189,16 +208,13 @@ async def test_max_messages_caps_one_drain(
 
 
 async def test_rate_limited_sends_are_retried_and_delivered_exactly_once(
-    db: Database, server: SandboxServer, bot: Bot, fake_time: FakeTime
+    db: Database,
+    server: SandboxServer,
+    bot: Bot,
+    fake_time: FakeTime,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    sent_at: dict[int, list[float]] = defaultdict(list)
-    server.add_listener(
-        lambda e: (
-            sent_at[e.chat_id].append(fake_time.now().timestamp())
-            if e.kind == "bot_message"
-            else None
-        )
-    )
+    sent_at = record_send_times(monkeypatch, fake_time)
     for i in range(20):
         await put(db, fake_time.now(), f"k{i}", 1 + i % 5, f"message {i}")
     server.faults.add("429", method="sendMessage", times=4, retry_after=3)
@@ -212,7 +228,8 @@ async def test_rate_limited_sends_are_retried_and_delivered_exactly_once(
     # The first four calls (chats 1-4) were refused: those chats waited out retry_after,
     # chat 5 was not held up meanwhile.
     start = min(sent_at[5])
-    assert all(min(sent_at[chat]) >= start + 3 for chat in range(1, 5))
+    assert all(min(sent_at[chat]) >= start + 3 - 0.001 for chat in range(1, 5))
+    assert max(sent_at[5]) < start + 3
 
 
 async def test_server_errors_are_retried_with_backoff_until_all_are_delivered_once(
@@ -373,15 +390,13 @@ async def test_bad_request_fails_for_good_and_is_logged_with_the_row_id(
 
 
 async def test_default_limits_hold_per_chat_and_overall(
-    db: Database, server: SandboxServer, bot: Bot, fake_time: FakeTime
+    db: Database,
+    server: SandboxServer,
+    bot: Bot,
+    fake_time: FakeTime,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    sent_at: dict[int, list[float]] = defaultdict(list)
-
-    def record(event: ChatEvent) -> None:
-        if event.kind == "bot_message":
-            sent_at[event.chat_id].append(fake_time.now().timestamp())
-
-    server.add_listener(record)
+    sent_at = record_send_times(monkeypatch, fake_time)
     now = fake_time.now()
     for i in range(25):
         await put(db, now, f"g{i}", GROUP, f"group {i}")
