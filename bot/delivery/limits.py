@@ -11,7 +11,6 @@ Limits (``RateLimits``, defaults from the Bot API FAQ): at most 30 messages per 
 
 from __future__ import annotations
 
-import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 Sleep = Callable[[float], Awaitable[None]]
 _GLOBAL = "global"
 _PRUNE_ABOVE = 1024  # tracked chats before idle ones are forgotten
+PACING_BURST = 3  # overall sends that may go back to back before pacing applies
 
 
 @dataclass(frozen=True)
@@ -77,18 +77,23 @@ class RateLimiter:
     def __init__(self, limits: RateLimits | None = None) -> None:
         self.limits = limits or RateLimits()
         self._overall = _Window(self.limits.overall)
-        # Overall sends are also spread evenly (1/30 s apart), not sent in bursts of 30: a burst
-        # arriving late next to the following one would look like 60 messages in one second.
-        self._spacing = self.limits.overall.period / self.limits.overall.count
-        self._last_overall: float | None = None
+        # Overall sends are also paced by a token bucket (30 tokens/s, at most a few saved up),
+        # not sent in bursts of 30: a burst arriving late next to the following one would
+        # look like 60 messages in one second. A refused send (429) gets its token back.
+        overall = self.limits.overall
+        self._token_rate = overall.count / overall.period
+        self._burst = float(min(PACING_BURST, overall.count))
+        self._tokens = self._burst
+        self._tokens_at: float | None = None
         self._chats: dict[int, _Window] = {}
         self._blocked_until: dict[int, float] = {}
 
     def delay(self, chat_id: int, now: float) -> float:
         """Seconds to wait before a message to ``chat_id`` may go out at ``now`` (0: send)."""
         waits = [self._overall.delay(now), self._blocked_until.get(chat_id, now) - now]
-        if self._last_overall is not None:
-            waits.append(self._last_overall + self._spacing - now)
+        self._fill(now)
+        if self._tokens < 1.0:
+            waits.append((1.0 - self._tokens) / self._token_rate)
         window = self._chats.get(chat_id)
         if window is not None:
             waits.append(window.delay(now))
@@ -97,7 +102,8 @@ class RateLimiter:
     def record(self, chat_id: int, now: float) -> None:
         """A message to ``chat_id`` was sent at ``now``."""
         self._overall.record(now)
-        self._last_overall = now
+        self._fill(now)
+        self._tokens -= 1.0
         window = self._chats.get(chat_id)
         if window is None:
             window = self._chats[chat_id] = _Window(self.limits.for_chat(chat_id))
@@ -108,10 +114,16 @@ class RateLimiter:
     def refund(self, at: float) -> None:
         """A send recorded at ``at`` was refused (429): it delivered nothing, so it does not use
         the overall budget. The chat stays blocked by ``block`` meanwhile."""
-        with contextlib.suppress(ValueError):
+        if at in self._overall.times:
             self._overall.times.remove(at)
-        if at == self._last_overall:
-            self._last_overall = self._overall.times[-1] if self._overall.times else None
+            self._tokens = min(self._burst, self._tokens + 1.0)
+
+    def _fill(self, now: float) -> None:
+        if self._tokens_at is not None and now > self._tokens_at:
+            elapsed = now - self._tokens_at
+            self._tokens = min(self._burst, self._tokens + elapsed * self._token_rate)
+        if self._tokens_at is None or now > self._tokens_at:
+            self._tokens_at = now
 
     def block(self, chat_id: int, until: float) -> None:
         """Nothing goes to ``chat_id`` before ``until`` (Telegram's ``retry_after``)."""

@@ -150,7 +150,7 @@ class OutboxSender:
             batch = await self._claim(limit)
             if not batch:
                 break
-            report.add(await self._send_batch(batch))
+            report.add(await self._send_batch(batch, refill=max_messages is None))
         return report
 
     async def run(self, stop: asyncio.Event, idle_sleep: float = 1.0) -> None:
@@ -213,12 +213,14 @@ class OutboxSender:
     def _now_ts(self) -> float:
         return self.clock.now().timestamp()
 
-    async def _send_batch(self, batch: list[_Claimed]) -> DrainReport:
+    async def _send_batch(self, batch: list[_Claimed], *, refill: bool = False) -> DrainReport:
         """Send a claimed batch with up to ``concurrency`` calls in flight.
 
         One loop decides every send (so the limiter is consulted and updated in one place, and
         only this loop ever sleeps); each call runs as a task. A chat has at most one call in
-        flight, which keeps its messages in order.
+        flight, which keeps its messages in order. With ``refill``, more due rows are claimed
+        whenever nothing claimed can go now (e.g. the batch's last chats wait out a 429), so a
+        broadcast never idles at batch boundaries.
         """
         report = DrainReport()
         remaining = list(batch)
@@ -231,6 +233,15 @@ class OutboxSender:
                 stopping = self._stop is not None and self._stop.is_set()
                 if len(in_flight) < self.concurrency and now < deadline and not stopping:
                     pick = self._pick(remaining, {row.chat_id for row in in_flight.values()})
+                idle = pick is None or pick[1] > 0
+                if refill and idle and len(remaining) < self.batch_size:
+                    more = []
+                    if now < deadline and not stopping:
+                        more = await self._claim(self.batch_size - len(remaining))
+                    remaining.extend(more)
+                    refill = bool(more)  # none due: stop asking until the next drain
+                    if more:
+                        continue
                 if pick is not None and pick[1] <= 0:
                     row = pick[0]
                     remaining.remove(row)
