@@ -144,6 +144,8 @@ class OutboxSender:
         """Send what is due now (at most ``max_messages`` rows handled); return the counts."""
         report = DrainReport()
         while max_messages is None or report.handled < max_messages:
+            if self._stop is not None and self._stop.is_set():
+                break
             limit = self.batch_size
             if max_messages is not None:
                 limit = min(limit, max_messages - report.handled)

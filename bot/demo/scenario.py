@@ -11,12 +11,14 @@ import re
 from collections.abc import Awaitable, Callable
 
 from bot.clock import Clock
+from bot.delivery.sender import DEFAULT_LEASE
 from bot.demo.transcript import Transcript
 from bot.roles import Role
 from bot.sandbox.client import SandboxUser
 from bot.sandbox.server import SandboxServer
 from bot.services.onboarding import InviteRequest, create_invite, deep_link
 from storage.database import Database
+from storage.repositories import outbox
 
 _TOKEN_IN_LINK = re.compile(r"start=([A-Za-z0-9_-]+)")
 
@@ -61,6 +63,18 @@ class Scenario:
     async def press(self, user: SandboxUser, button: str) -> None:
         await user.press(button)
         await self._breathe()
+
+    async def delivered(self, timeout: float = 15.0) -> None:
+        """Wait until the bot's outbox sender has sent everything queued and due so far."""
+        for _ in range(int(timeout / 0.05)):
+            async with self.database.session_factory() as session:
+                # Rows being sent are leased a little into the future: count them too.
+                due = await outbox.count_due(session, self.clock.now() + DEFAULT_LEASE)
+            if not due:
+                await asyncio.sleep(0.2)  # the last answers reach the users
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the bot did not deliver its queued messages")
 
     async def _breathe(self) -> None:
         if self.pause:

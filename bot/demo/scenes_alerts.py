@@ -2,29 +2,24 @@
 acknowledges it by button; then the board's daily digest.
 
 Jobs are run by hand for the demo's business date (``run_job(..., at=...)``, like
-``opsbot jobs run NAME --at``). Queued messages are delivered by ``deliver`` below; the bot
-runtime may also be draining the outbox itself, which is safe (rows are claimed with a lease).
-When the runtime always delivers, ``deliver`` can simply wait for the messages.
+``opsbot jobs run NAME --at``); the bot's outbox sender delivers what they queue.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from bot.app import create_bot
-from bot.delivery import OutboxSender, Rate, RateLimits
+from bot.delivery import Rate, RateLimits
 from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
 from bot.sandbox.client import BotOutput, SandboxUser
-from bot.sandbox.server import SANDBOX_TOKEN
 from bot.services.alerts import deadline_of, latest_due_date
 from jobs.runner import default_handlers, run_job
-from storage.models import OutboxMessage, Store
-from storage.repositories import outbox, reports
+from storage.models import Store
+from storage.repositories import reports
 
 if TYPE_CHECKING:
     from bot.demo.scenario import Scenario, Scene
@@ -55,35 +50,6 @@ class AlertsDemo:
         from bot.demo import DEMO_ORG
 
         return load_org(DEMO_ORG)
-
-    async def deliver(self) -> None:
-        """Let what the jobs queued go out. The bot runtime's own sender delivers it; without
-        one (``deliver_outbox=False``) the queue is drained here. Two senders must not drain
-        one SQLite database at the same time, so this only drains a queue nobody empties."""
-        for _ in range(30):
-            if not await self._pending():
-                return
-            await asyncio.sleep(0.1)
-        bot = create_bot(SANDBOX_TOKEN, self.s.server.base_url)
-        try:
-            sender = OutboxSender(
-                bot, self.s.database.session_factory, self.s.clock, limits=UNLIMITED
-            )
-            await sender.drain_once()
-        finally:
-            await bot.session.close()
-
-    async def _pending(self) -> int:
-        async with self.s.database.session_factory() as session:
-            count = await session.scalar(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(
-                    OutboxMessage.status == outbox.PENDING,
-                    OutboxMessage.not_before <= self.s.clock.now(),
-                )
-            )
-        return int(count or 0)
 
     async def _job(self, org: OrgConfig, name: str, at: datetime) -> None:
         outcome = await run_job(
@@ -140,7 +106,7 @@ class AlertsDemo:
         self.s.minh.drain()
         await self._record_late_invoice(org, day)
         await self._job(org, "alerts", deadline_of(org, day) + timedelta(minutes=30))
-        await self.deliver()
+        await self.s.delivered()
         alert = await self._store_alert(self.s.minh)
         await self.s.minh.press(alert.buttons[0][0], alert)
         await self.s.minh.next_output("callback_answer")
@@ -152,7 +118,7 @@ class AlertsDemo:
         at = datetime.combine(day + timedelta(days=1), org.schedules.daily_digest, tzinfo=org.tz)
         self.s.lan.drain()
         await self._job(org, "daily_digest", at)
-        await self.deliver()
+        await self.s.delivered()
         for _ in range(20):
             output = await self.s.lan.next_output(("photo", "message"))
             if output.chat_id == org.chats.bod and "Tổng hợp ngày" in output.text:

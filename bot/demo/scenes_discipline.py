@@ -3,26 +3,20 @@ report straight from the reminder's store button, the 11:00 escalation to the ma
 coverage in the board's group), and a day off approved by button.
 
 Jobs are run by hand, as ``opsbot jobs run NAME --at`` does, for the latest day whose 11:00 has
-passed (the demo runs on the real clock: messages are never queued for later). The bot runtime
-delivers the outbox; ``_deliver`` only waits for it, and drains the queue itself only when no
-sender is running (delete that fallback once every runtime delivers).
+passed (the demo runs on the real clock: messages are never queued for later). The bot's
+outbox sender delivers them.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
-
-from sqlalchemy import func, select
 
 from bot.demo.scenario import invite_token
 from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
 from bot.sandbox.client import BotOutput, SandboxUser
 from jobs.runner import default_handlers, run_job
-from storage.models import OutboxMessage
-from storage.repositories import outbox
 
 if TYPE_CHECKING:
     from bot.demo.scenario import Scenario, Scene
@@ -74,43 +68,6 @@ class DisciplineDemo:
         if outcome.status not in ("done", "already_ran"):
             raise AssertionError(outcome.text)
 
-    async def _pending(self) -> int:
-        async with self.s.database.session_factory() as session:
-            count = await session.scalar(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(
-                    OutboxMessage.status == outbox.PENDING,
-                    OutboxMessage.not_before <= self.s.clock.now(),
-                )
-            )
-        return int(count or 0)
-
-    async def _deliver(self) -> None:
-        """Wait until the runtime's sender has sent what the job queued."""
-        for _ in range(50):
-            if not await self._pending():
-                await asyncio.sleep(0.2)  # the last answers reach the users
-                return
-            await asyncio.sleep(0.1)
-        await self._drain_without_runtime_sender()
-
-    async def _drain_without_runtime_sender(self) -> None:
-        # Fallback for a runtime that does not deliver the outbox (remove when all do).
-        from bot.app import create_bot
-        from bot.delivery import OutboxSender, Rate, RateLimits
-        from bot.sandbox.server import SANDBOX_TOKEN
-
-        unlimited = RateLimits(overall=Rate(100_000, 1.0), private_chat=Rate(100_000, 1.0))
-        bot = create_bot(SANDBOX_TOKEN, self.s.server.base_url)
-        try:
-            sender = OutboxSender(
-                bot, self.s.database.session_factory, self.s.clock, limits=unlimited
-            )
-            await sender.drain_once()
-        finally:
-            await bot.session.close()
-
     def _quiet_bystanders(self) -> None:
         """Reminders to the other demo people are in the transcript; later scenes start clean."""
         for user in (self.s.lan, self.s.tuan, self.s.minh, self.s.hanh):
@@ -121,7 +78,7 @@ class DisciplineDemo:
         reply = await self.s.say(self.s.tuan, f"/invite staff growth {','.join(PHUC_STORES)}")
         await self.s.say(self.phuc, f"/start {invite_token(reply)}")
         await self._job(org, "reminder", self._at(org, org.schedules.reminder))
-        await self._deliver()
+        await self.s.delivered()
         self._quiet_bystanders()
         self.reminder_message = await self.phuc.next_message()
         if f"📝 {PHUC_STORES[0]}" not in self.reminder_message.button_texts:
@@ -143,7 +100,7 @@ class DisciplineDemo:
         if org.chats.bod is not None:
             self.s.server.register_group(org.chats.bod, "Ban giám đốc")
         await self._job(org, "escalation", self._at(org, org.schedules.escalation))
-        await self._deliver()
+        await self.s.delivered()
         for _ in range(10):
             message = await self.s.tuan.next_message()
             if "Phúc" in message.text:
@@ -158,13 +115,13 @@ class DisciplineDemo:
         reply = await self.s.say(self.phuc, "/off thứ 6 đi đám cưới em gái")
         if "Đã gửi" not in reply:
             raise AssertionError(reply)
-        await self._deliver()
+        await self.s.delivered()
         request = await self.s.tuan.next_message()
         if "✅ Duyệt" not in request.button_texts:
             raise AssertionError(f"no approve button in {request.summary()}")
         await self.s.tuan.press("✅ Duyệt", request)
         await self.s.tuan.next_edit()
-        await self._deliver()
+        await self.s.delivered()
         await self.phuc.next_message()
         await self.s.say(self.phuc, "/off")
         self._quiet_bystanders()

@@ -2,8 +2,7 @@
 manager approves and assigns it; the designer delivers a file, is asked once for changes,
 delivers again, and the banner is accepted.
 
-Notifications travel through the outbox; the scenes run the real sender once after each step
-(harmless if the bot also drains the outbox itself).
+Notifications travel through the outbox; the scenes wait for the bot's sender after each step.
 """
 
 from __future__ import annotations
@@ -13,10 +12,8 @@ import struct
 import zlib
 from typing import TYPE_CHECKING
 
-from bot.app import create_bot
-from bot.delivery import OutboxSender, Rate, RateLimits
+from bot.delivery import Rate, RateLimits
 from bot.sandbox.client import SandboxUser
-from bot.sandbox.server import SANDBOX_TOKEN
 
 if TYPE_CHECKING:
     from bot.demo.scenario import Scenario, Scene
@@ -64,17 +61,6 @@ class OrdersDemo:
         self.vy = SandboxUser(scenario.server, 1202, "Vy", "vy_design", "vi")
         self.number = 0
 
-    async def deliver(self) -> None:
-        """Send what the bot queued in the outbox (order notifications)."""
-        bot = create_bot(SANDBOX_TOKEN, self.s.server.base_url)
-        try:
-            sender = OutboxSender(
-                bot, self.s.database.session_factory, self.s.clock, limits=UNLIMITED
-            )
-            await sender.drain_once()
-        finally:
-            await bot.session.close()
-
     async def _invite(self, inviter: SandboxUser, line: str, newcomer: SandboxUser) -> None:
         inviter.drain()
         reply = await self.s.say(inviter, line)
@@ -109,34 +95,34 @@ class OrdersDemo:
         self.number = int(match.group(1))
 
     async def approve_and_assign(self) -> None:
-        await self.deliver()
+        await self.s.delivered()
         await self.mai.next_message()
         await self._tap(self.mai, "✅ Duyệt")
         await self._tap(self.mai, "👤 Giao việc")
         await self._tap(self.mai, "👤 Vy")
 
     async def reopen(self) -> None:
-        await self.deliver()
+        await self.s.delivered()
         await self.vy.next_message()
         await self._tap(self.vy, "▶️ Bắt đầu")
         await self._tap(self.vy, "📦 Giao kết quả")
         await self.vy.send_document("banner_hoasen_1212_v1.png", banner_png(version=1))
         await self.vy.next_message()
-        await self.deliver()
+        await self.s.delivered()
         self.s.tuan.drain()
         await self._tap(self.s.tuan, "🔁 Làm lại")
         await self.s.say(self.s.tuan, "Logo to hơn một chút, và thêm chữ «Freeship»")
 
     async def accept(self) -> None:
-        await self.deliver()
+        await self.s.delivered()
         self.vy.drain()
         await self._tap(self.vy, "📦 Giao kết quả")
         await self.vy.send_document("banner_hoasen_1212_v2.png", banner_png(version=2))
         await self.vy.next_message()
-        await self.deliver()
+        await self.s.delivered()
         self.s.tuan.drain()
         await self._tap(self.s.tuan, "👍 Nghiệm thu")
-        await self.deliver()
+        await self.s.delivered()
 
     async def details(self) -> None:
         self.s.tuan.drain()

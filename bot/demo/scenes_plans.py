@@ -48,6 +48,7 @@ class PlanDemo:
         return self.scenario.tuan
 
     async def template(self) -> None:
+        self.manager.drain()  # alerts and digests of earlier scenes are in the transcript
         await self.manager.send("/plan template")
         document = await self.manager.next_document()
         if document.data is None or document.file_name is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -163,6 +163,16 @@ async def claim(
         if result.rowcount == 1:  # type: ignore[attr-defined]
             taken.append((row, previous))
     return taken
+
+
+async def count_due(session: AsyncSession, now: datetime) -> int:
+    """Pending messages due by ``now`` (pass now + the lease to include rows being sent)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now)
+    )
+    return int(count or 0)
 
 
 async def mark_sent(session: AsyncSession, msg: OutboxMessage, now: datetime) -> None:

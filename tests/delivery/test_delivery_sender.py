@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -40,6 +41,17 @@ class FakeTime(FrozenClock):
         self.advance(timedelta(seconds=seconds))
         # A little real time too, so that calls in flight (real HTTP) can finish meanwhile.
         await asyncio.sleep(0.001)
+
+
+class SystemClockAt:
+    """Real time passing, starting from a given instant."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start = start
+        self._began = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._began)
 
 
 @pytest.fixture
@@ -440,6 +452,27 @@ async def test_run_drains_until_stopped(
     stop.set()
     await asyncio.wait_for(task, 2)
     assert texts(server, 8) == ["one", "two"]
+
+
+async def test_stopping_leaves_the_rest_queued_and_returns_at_once(
+    db: Database, server: SandboxServer, bot: Bot, clock: FrozenClock
+) -> None:
+    for i in range(5):  # one chat: real limits let one message a second through
+        await put(db, clock.now(), f"s{i}", 9, f"slow {i}")
+    stop = asyncio.Event()
+    sender = OutboxSender(bot, db.session_factory, SystemClockAt(clock.now()))
+    task = asyncio.create_task(sender.run(stop, idle_sleep=0.05))
+    for _ in range(100):
+        if texts(server, 9):
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(task, 2)
+
+    assert texts(server, 9) == ["slow 0"]
+    statuses = [row.status for row in await rows(db)]
+    assert statuses.count("pending") == 4
+    assert (await sender_for(bot, db, FakeTime(clock.now())).drain_once()).sent == 4
 
 
 async def test_a_hanging_request_times_out_and_is_retried(
