@@ -26,30 +26,15 @@ log = logging.getLogger(__name__)
 JobHandler = Callable[[AsyncSession, OrgConfig, str, datetime], Awaitable[str | None]]
 """``async (session, org, period, at) -> detail``: queues its messages through ``session``."""
 
-Status = Literal["done", "skipped", "already_ran", "failed"]
+Status = Literal["done", "already_ran", "failed"]
 
 
 class UnknownJobError(LookupError):
     """The job is not scheduled in this org file, or has no handler."""
 
 
-@dataclass(frozen=True)
-class Placeholder:
-    """The handler of a job whose feature does not exist yet: queues nothing, says so.
-
-    Its run is recorded with status ``skipped`` so nobody mistakes it for a sent message.
-    """
-
-    what: str
-
-    async def __call__(
-        self, session: AsyncSession, org: OrgConfig, period: str, at: datetime
-    ) -> str | None:
-        return f"not implemented yet: no {self.what} queued"
-
-
 def default_handlers() -> dict[str, JobHandler]:
-    """Handlers for every job name; features not built yet are placeholders."""
+    """The handler of every job name."""
     return {
         "nudge": nudge_job,
         "reminder": reminder_job,
@@ -73,8 +58,8 @@ class RunOutcome:
 
     @property
     def ran(self) -> bool:
-        """Whether this call recorded the run (done or skipped), as opposed to finding one."""
-        return self.status in ("done", "skipped")
+        """Whether this call recorded the run, as opposed to finding one."""
+        return self.status == "done"
 
     @property
     def text(self) -> str:
@@ -117,16 +102,9 @@ async def run_job(
             if run is None:
                 return RunOutcome(name, period, "already_ran")
             detail = await handler(session, org, period, at)
-            status: Status = "skipped" if isinstance(handler, Placeholder) else "done"
-            await job_runs.finish_run(
-                session,
-                run,
-                started,
-                job_runs.SKIPPED if status == "skipped" else job_runs.DONE,
-                detail,
-            )
+            await job_runs.finish_run(session, run, started, job_runs.DONE, detail)
     except Exception as exc:
         log.exception("job %s failed for %s; rolled back, a later run may retry", name, period)
         return RunOutcome(name, period, "failed", f"{type(exc).__name__}: {exc}")
-    log.info("job %s %s for %s: %s", name, status, period, detail or "")
-    return RunOutcome(name, period, status, detail)
+    log.info("job %s done for %s: %s", name, period, detail or "")
+    return RunOutcome(name, period, "done", detail)

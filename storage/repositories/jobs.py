@@ -19,7 +19,6 @@ from storage.models import JobRun
 RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
-SKIPPED = "skipped"
 
 
 async def try_start_run(
@@ -43,7 +42,7 @@ async def try_start_run(
 async def finish_run(
     session: AsyncSession, run: JobRun, now: datetime, status: str, detail: str | None = None
 ) -> JobRun:
-    """Close a run with its outcome (``DONE``, ``FAILED``, ``SKIPPED`` or a job's own word)."""
+    """Close a run with its outcome (``DONE``, ``FAILED`` or a job's own word)."""
     run.finished_at = now
     run.status = status
     run.detail = detail

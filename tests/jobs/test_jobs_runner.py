@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import FrozenClock
 from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
-from jobs.runner import JobHandler, Placeholder, UnknownJobError, default_handlers, run_job
+from jobs.runner import JobHandler, UnknownJobError, default_handlers, run_job
 from storage.models import JobRun, OutboxMessage
 from storage.repositories import jobs as job_runs
 from storage.repositories import outbox
@@ -121,28 +121,6 @@ async def test_failing_handler_rolls_back_and_a_later_run_retries(
     assert again.status == "done" and retry.calls == ["2026-11-21"]
     assert await count(session_factory, JobRun) == 1
     assert await count(session_factory, OutboxMessage) == 1
-
-
-async def test_placeholder_handlers_say_they_are_not_implemented(
-    session_factory: SF, org: OrgConfig
-) -> None:
-    handlers: dict[str, JobHandler] = {"reminder": Placeholder("reminder messages")}
-    outcome = await run_job(session_factory, org, "reminder", AT, handlers)
-    assert outcome.status == "skipped"
-    assert outcome.detail is not None and outcome.detail.startswith("not implemented yet")
-    assert "not implemented yet" in outcome.text and "sent" not in outcome.text
-    assert await count(session_factory, OutboxMessage) == 0
-    async with session_factory() as session:
-        run = await job_runs.get_run(session, "reminder", "2026-11-21")
-    assert run is not None and run.status == job_runs.SKIPPED
-    again = await run_job(session_factory, org, "reminder", AT, default_handlers())
-    assert again.status == "already_ran"
-
-
-def test_every_scheduled_job_has_a_default_handler(org: OrgConfig) -> None:
-    from jobs.registry import job_specs
-
-    assert {s.name for s in job_specs(org)} <= set(default_handlers())
 
 
 async def test_unknown_job_or_missing_handler_is_refused(
