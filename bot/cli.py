@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_support import fail
 from bot.org.cli import org_app
 from bot.plans_cli import export_command, plan_app
 from bot.roles import Role
@@ -25,11 +26,6 @@ app.command("export")(export_command)
 app.command("sandbox")(sandbox_command)
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
 @app.command()
 def run() -> None:
     """Run the bot with long polling against TELEGRAM_API_URL (Ctrl-C or SIGTERM stops it)."""
@@ -43,11 +39,9 @@ def run() -> None:
         setup_logging(settings.log_level, [token])
         asyncio.run(run_forever(settings))
     except SettingsError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except OrgFileError as exc:
-        raise _fail(
-            f"org file has {len(exc.problems)} problem(s); run `opsbot org check`"
-        ) from None
+        raise fail(f"org file has {len(exc.problems)} problem(s); run `opsbot org check`") from None
 
 
 @app.command()
@@ -82,7 +76,7 @@ def invite(
             )
         )
     except SettingsError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     typer.echo(link)
     typer.echo(f"token: {token}")
     typer.echo(f"expires: {expires}")

@@ -6,14 +6,14 @@ are recorded with source "cli". Messages are in English; workbooks in the org's 
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+
+from bot.cli_support import fail, with_org_and_db
 
 if TYPE_CHECKING:
     from bot.domain.months import YearMonth
@@ -28,43 +28,8 @@ T = TypeVar("T")
 _TAG = re.compile(r"<[^>]+>")
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
 def _plain(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
-
-
-def _with_org_and_db(work: Callable[[OrgConfig, Database], Awaitable[T]]) -> T:
-    """Settings, the org file (synced into the database, as a bot start does) and the database."""
-    from bot.org.loader import OrgFileError, load_org
-    from bot.org.sync import sync_org
-    from bot.settings import SettingsError, load_settings
-    from storage.database import open_database
-
-    try:
-        settings = load_settings()
-        if settings.opsbot_org is None or settings.opsbot_org == Path("."):
-            raise SettingsError("OPSBOT_ORG is not set: export OPSBOT_ORG=path/to/org.yaml")
-        org_path = Path(settings.opsbot_org)
-        org = load_org(org_path)
-    except SettingsError as exc:
-        raise _fail(str(exc)) from None
-    except OrgFileError as exc:
-        raise _fail(f"{exc}; run `opsbot org check {org_path}` to see every problem") from None
-
-    async def run() -> T:
-        database = await open_database(settings.database_url)
-        try:
-            async with database.session_factory() as session, session.begin():
-                await sync_org(session, org)
-            return await work(org, database)
-        finally:
-            await database.close()
-
-    return asyncio.run(run())
 
 
 def _month_option(text: str | None, option: str = "--month") -> YearMonth | None:
@@ -74,7 +39,7 @@ def _month_option(text: str | None, option: str = "--month") -> YearMonth | None
         return None
     month = parse_month(text)
     if month is None:
-        raise _fail(f"{option} must be a month such as 2026-12, got {text!r}")
+        raise fail(f"{option} must be a month such as 2026-12, got {text!r}")
     return month
 
 
@@ -99,7 +64,7 @@ def import_command(
     try:
         content = file.read_bytes()
     except OSError as exc:
-        raise _fail(f"cannot read {file}: {exc.strerror or exc}") from None
+        raise fail(f"cannot read {file}: {exc.strerror or exc}") from None
     t = Translator("en")
 
     async def work(org: OrgConfig, database: Database) -> tuple[int, list[str]]:
@@ -133,7 +98,7 @@ def import_command(
             lines.append(_plain(t("plan.import.applied", **counts)))
             return 0, lines
 
-    code, lines = _with_org_and_db(work)
+    code, lines = with_org_and_db(work, sync=True)
     for line in lines:
         typer.echo(line)
     if code:
@@ -164,7 +129,7 @@ def template_command(
         out.write_bytes(content)
         return f"template for {target} ({len(scope.stores)} stores) written to {out}"
 
-    typer.echo(_with_org_and_db(work))
+    typer.echo(with_org_and_db(work, sync=True))
 
 
 def export_command(
@@ -195,7 +160,7 @@ def export_command(
         out.write_bytes(export.content)
         return 0, f"{chosen}: {export.rows} rows in {', '.join(export.sheets)} written to {out}"
 
-    code, text = _with_org_and_db(work)
+    code, text = with_org_and_db(work, sync=True)
     typer.echo(text)
     if code:
         raise typer.Exit(code)

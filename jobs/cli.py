@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+
+from bot.cli_support import fail, with_org_and_db
 
 if TYPE_CHECKING:
     from bot.org.schema import OrgConfig
@@ -19,44 +18,11 @@ jobs_app = typer.Typer(help="Scheduled jobs: list them, run one by hand.", no_ar
 T = TypeVar("T")
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
-def _with_org_and_db(work: Callable[[OrgConfig, Database], Awaitable[T]]) -> T:
-    """Load settings and the org file, open the database, run ``work``; errors in one line."""
-    from bot.org.loader import OrgFileError, load_org
-    from bot.settings import SettingsError, load_settings
-    from storage.database import open_database
-
-    try:
-        settings = load_settings()
-        # An empty OPSBOT_ORG arrives as Path(".").
-        if settings.opsbot_org is None or settings.opsbot_org == Path("."):
-            raise SettingsError("OPSBOT_ORG is not set: export OPSBOT_ORG=path/to/org.yaml")
-        org_path = Path(settings.opsbot_org)
-        org = load_org(org_path)
-    except SettingsError as exc:
-        raise _fail(str(exc)) from None
-    except OrgFileError as exc:
-        raise _fail(f"{exc}; run `opsbot org check {org_path}` to see every problem") from None
-
-    async def run() -> T:
-        database = await open_database(settings.database_url)
-        try:
-            return await work(org, database)
-        finally:
-            await database.close()
-
-    return asyncio.run(run())
-
-
 def _parse_at(text: str, org: OrgConfig) -> datetime:
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
-        raise _fail(
+        raise fail(
             f"--at must be an ISO time such as 2026-11-21T10:30:00+07:00, got {text!r}"
         ) from None
     return at.replace(tzinfo=org.tz) if at.tzinfo is None else at
@@ -86,7 +52,7 @@ def list_jobs() -> None:
                     lines.append(f"    {run.period:<10} {run.status:<8} {started}{detail}")
         return lines
 
-    for line in _with_org_and_db(work):
+    for line in with_org_and_db(work, sync=False):
         typer.echo(line)
 
 
@@ -108,9 +74,9 @@ def run_command(
         return await run_job(database.session_factory, org, name, when, default_handlers(), now=now)
 
     try:
-        outcome = _with_org_and_db(work)
+        outcome = with_org_and_db(work, sync=False)
     except UnknownJobError as exc:
-        raise _fail(str(exc.args[0] if exc.args else exc)) from None
+        raise fail(str(exc.args[0] if exc.args else exc)) from None
     typer.echo(outcome.text)
     if outcome.status == "failed":
         raise typer.Exit(1)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
+from bot.cli_support import fail
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,11 +20,6 @@ T = TypeVar("T")
 DATABASE_URL_OPTION = typer.Option(None, "--database-url", help="default: DATABASE_URL")
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
 def _resolve_url(database_url: str | None) -> str:
     if database_url:
         return database_url
@@ -31,7 +28,7 @@ def _resolve_url(database_url: str | None) -> str:
     try:
         return load_settings().database_url
     except SettingsError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def _display(url: str) -> str:
@@ -56,10 +53,10 @@ def _with_engine(url: str, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     try:
         return asyncio.run(run())
     except ArgumentError as exc:
-        raise _fail(f"DATABASE_URL is not a valid database URL: {exc}") from None
+        raise fail(f"DATABASE_URL is not a valid database URL: {exc}") from None
     except (DBAPIError, OSError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise _fail(f"cannot use database {_display(url)}: {reason}", code=1) from None
+        raise fail(f"cannot use database {_display(url)}: {reason}", code=1) from None
 
 
 @db_app.command()

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from bot.cli_support import fail
+
 if TYPE_CHECKING:
     from bot.org.loader import OrgProblem
     from bot.org.schema import OrgConfig
@@ -20,11 +22,6 @@ org_app = typer.Typer(help="Validate and load the org file.", no_args_is_help=Tr
 FILE_ARGUMENT = typer.Argument(None, help="the org file (default: OPSBOT_ORG)", show_default=False)
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
 def _resolve_file(file: Path | None) -> Path:
     if file is not None:
         return file
@@ -33,9 +30,9 @@ def _resolve_file(file: Path | None) -> Path:
     try:
         configured = load_settings().opsbot_org
     except SettingsError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if configured is None:
-        raise _fail("no org file given: pass FILE or set OPSBOT_ORG")
+        raise fail("no org file given: pass FILE or set OPSBOT_ORG")
     return configured
 
 
@@ -90,7 +87,7 @@ def load_command(
     try:
         report = asyncio.run(_load(url, org))
     except Exception as exc:  # any driver error is shown as one line, without a traceback
-        raise _fail(f"database: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+        raise fail(f"database: {type(exc).__name__}: {exc}".splitlines()[0]) from None
     typer.echo(f"loaded {path}")
     for line in report.lines():
         typer.echo(line)
@@ -102,7 +99,7 @@ def _database_url_from_settings() -> str:
     try:
         return load_settings().database_url
     except SettingsError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def _check_sqlite_directory(url: str) -> None:
@@ -114,13 +111,13 @@ def _check_sqlite_directory(url: str) -> None:
         parsed = make_url(url)
     except ArgumentError:
         # The URL may hold a password: do not echo it.
-        raise _fail("database: the database URL cannot be parsed") from None
+        raise fail("database: the database URL cannot be parsed") from None
     database = parsed.database
     if not parsed.get_backend_name().startswith("sqlite") or not database or database == ":memory:":
         return
     folder = Path(database).parent
     if not folder.is_dir():
-        raise _fail(f"database: folder {folder} does not exist")
+        raise fail(f"database: folder {folder} does not exist")
 
 
 async def _load(url: str, org: OrgConfig) -> SyncReport:
