@@ -26,6 +26,7 @@ from bot.services.order_draft import OrderDraft
 from bot.services.orders import NoManagerError, create_order, deadline_of
 from bot.services.scope import scope_of
 from handlers import order_views as views
+from handlers.form_buttons import button_of_run, cancel_run
 from handlers.order_views import OrderFormCallback
 from storage.models import Member, Store
 
@@ -256,12 +257,7 @@ async def field_other(
 async def _draft_for(
     query: CallbackQuery, callback_data: OrderFormCallback, state: FSMContext, t: Translator
 ) -> OrderDraft | None:
-    draft = await _load(state)
-    if draft is None or draft.rid != callback_data.rid or not isinstance(query.message, Message):
-        await query.answer(t("callback.stale"))
-        return None
-    await query.answer()
-    return draft
+    return await button_of_run(query, await _load(state), callback_data.rid, t)
 
 
 async def value_pressed(
@@ -346,13 +342,7 @@ async def cancel_pressed(
     data = await state.get_data()
     draft = OrderDraft.from_data(data)
     current_rid = draft.rid if draft else data.get("pick_rid")
-    if current_rid != callback_data.rid:
-        await query.answer(t("callback.stale"))
-        return
-    await state.clear()
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(t("order.cancelled"))
+    await cancel_run(query, state, current_rid, callback_data.rid, t, "order.cancelled")
 
 
 async def submit_pressed(

@@ -36,6 +36,7 @@ from bot.services.reporting import (
 )
 from handlers import report_views as views
 from handlers.filters import HasRole
+from handlers.form_buttons import button_of_run, cancel_run
 from handlers.report_views import ReportCallback
 from storage.models import Member
 from storage.repositories import reports
@@ -354,12 +355,7 @@ async def _apply_pasted(
 async def _draft_for(
     query: CallbackQuery, callback_data: ReportCallback, state: FSMContext, t: Translator
 ) -> Draft | None:
-    draft = Draft.from_data(await state.get_data())
-    if draft is None or draft.rid != callback_data.rid:
-        await query.answer(t("callback.stale"))
-        return None
-    await query.answer()
-    return draft
+    return await button_of_run(query, Draft.from_data(await state.get_data()), callback_data.rid, t)
 
 
 async def back_pressed(
@@ -405,13 +401,7 @@ async def cancel_pressed(
     data = await state.get_data()
     draft = Draft.from_data(data)
     current_rid = draft.rid if draft else data.get("pick_rid")
-    if current_rid != callback_data.rid:
-        await query.answer(t("callback.stale"))
-        return
-    await state.clear()
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(t("report.cancelled"))
+    await cancel_run(query, state, current_rid, callback_data.rid, t, "report.cancelled")
 
 
 async def outlier_decided(
