@@ -163,8 +163,9 @@ class DailyValue(Base):
     __tablename__ = "daily_values"
     __table_args__ = (
         UniqueConstraint("report_id", "metric"),
-        Index("ix_daily_values_metric_date", "metric", "business_date"),
-        # Covers the KPI reads (sums per subject over a date range) without touching the table.
+        # Both cover the KPI reads without touching the table: sums per subject over a date
+        # range (a store, a brand), and sums per day over many subjects (all stores).
+        Index("ix_daily_values_date_metric", "business_date", "metric", "subject_key", "value"),
         Index(
             "ix_daily_values_subject_date", "subject_key", "business_date", "metric", "value"
         ),

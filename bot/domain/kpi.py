@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, cached_property
 from typing import Literal
 
 from bot.domain.periods import Period, month_key, month_period
@@ -39,6 +39,11 @@ LOWER_BETTER_WARN_AT = 1.1
 class MetricPlan:
     target: float
     weights: Mapping[str, float] = field(default_factory=dict)
+
+    @cached_property
+    def weights_key(self) -> tuple[tuple[str, float], ...]:
+        """The weights as a hashable key for the cache of daily plans."""
+        return tuple(sorted((str(k), float(v)) for k, v in self.weights.items()))
 
 
 Plans = Mapping[str, Mapping[str, MetricPlan]]  # "YYYY-MM" -> metric -> plan
@@ -75,16 +80,17 @@ class KpiQuestion:
     as_of: date  # the latest business date whose report is due
     catalog: MetricCatalog
 
-    @property
+    # Cached: asked once per store and metric when a view covers hundreds of stores.
+    @cached_property
     def elapsed(self) -> list[date]:
         return self.period.elapsed_days(self.as_of)
 
-    @property
+    @cached_property
     def forecast_month(self) -> Period:
         anchor = min(self.period.end, self.as_of)
         return month_period(anchor.year, anchor.month)
 
-    @property
+    @cached_property
     def month_elapsed(self) -> list[date]:
         return self.forecast_month.elapsed_days(self.as_of)
 
@@ -164,8 +170,7 @@ def _month_plan(plans: Plans, metric: str, year: int, month: int) -> Mapping[dat
     plan = plans.get(month_key(year, month), {}).get(metric)
     if plan is None:
         return None
-    weights = tuple(sorted((str(k), float(v)) for k, v in plan.weights.items()))
-    return _daily_plan_cached(plan.target, year, month, weights)
+    return _daily_plan_cached(plan.target, year, month, plan.weights_key)
 
 
 def plan_of_day(plans: Plans, metric: str, day: date) -> float | None:
@@ -179,14 +184,15 @@ def plan_over(plans: Plans, metric: str, days: Sequence[date]) -> float | None:
     if not any(metric in month for month in plans.values()):
         return None
     total, found = 0.0, False
-    by_month: dict[tuple[int, int], list[date]] = {}
-    for day in days:
-        by_month.setdefault((day.year, day.month), []).append(day)
-    for (year, month), month_days in by_month.items():
-        month_plan = _month_plan(plans, metric, year, month)
+    month: tuple[int, int] | None = None
+    month_plan: Mapping[date, float] | None = None
+    for day in days:  # sorted days: look the month's plan up once per month
+        if (day.year, day.month) != month:
+            month = (day.year, day.month)
+            month_plan = _month_plan(plans, metric, *month)
+            found = found or month_plan is not None
         if month_plan is not None:
-            found = True
-            total += sum(month_plan[d] for d in month_days)
+            total += month_plan[day]
     return total if found else None
 
 

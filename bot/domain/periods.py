@@ -10,6 +10,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Literal
 
 PeriodKind = Literal["day", "week", "month", "range"]
@@ -26,9 +27,10 @@ class Period:
         if self.end < self.start:
             raise ValueError(f"period ends ({self.end}) before it starts ({self.start})")
 
-    @property
-    def days(self) -> list[date]:
-        return [self.start + timedelta(days=i) for i in range(self.length)]
+    @cached_property
+    def days(self) -> tuple[date, ...]:
+        # Cached: the KPI engine walks the same period's days for every store and metric.
+        return tuple(self.start + timedelta(days=i) for i in range(self.length))
 
     @property
     def length(self) -> int:
