@@ -19,6 +19,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.charts import run as charts
 from bot.clock import Clock
 from bot.delivery import OutboxSender, RateLimits
 from bot.delivery.sender import DEFAULT_LEASE
@@ -52,6 +53,8 @@ class BotOptions:
     deliver_outbox: bool = True
     send_limits: RateLimits = field(default_factory=RateLimits)
     outbox_lease: timedelta = DEFAULT_LEASE
+    # Start the chart worker process at start, so the first /kpi does not wait for it.
+    warm_charts: bool = True
 
 
 class BotRuntime:
@@ -80,6 +83,7 @@ class BotRuntime:
         self.sender: OutboxSender | None = None
         self._sending: asyncio.Task[None] | None = None
         self._stop_sending = asyncio.Event()
+        self._warming: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         try:
@@ -108,6 +112,8 @@ class BotRuntime:
             name="opsbot-polling",
         )
         log.info("bot @%s polling", me.username)
+        if self.options.warm_charts:
+            self._warming = asyncio.create_task(_warm_charts(), name="opsbot-chart-worker")
         if self.options.deliver_outbox:
             self._start_sender()
         if self.options.run_scheduler:
@@ -170,6 +176,9 @@ class BotRuntime:
         if not await self.in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
             log.warning("shutdown: handlers still running after %ss", SHUTDOWN_GRACE_SECONDS)
         await self._stop_sender()
+        if self._warming is not None and not self._warming.done():
+            self._warming.cancel()
+            await asyncio.gather(self._warming, return_exceptions=True)
         await self.fsm_storage.close()
         await self.bot.session.close()
         log.info("bot stopped")
@@ -187,3 +196,10 @@ class BotRuntime:
         except Exception:
             log.exception("outbox sender failed")
         self._sending = None
+
+
+async def _warm_charts() -> None:
+    try:
+        await charts.warm_up()
+    except Exception:  # charts still work: the worker is started again on the first chart
+        log.exception("chart worker did not start")

@@ -166,9 +166,7 @@ class DailyValue(Base):
         # Both cover the KPI reads without touching the table: sums per subject over a date
         # range (a store, a brand), and sums per day over many subjects (all stores).
         Index("ix_daily_values_date_metric", "business_date", "metric", "subject_key", "value"),
-        Index(
-            "ix_daily_values_subject_date", "subject_key", "business_date", "metric", "value"
-        ),
+        Index("ix_daily_values_subject_date", "subject_key", "business_date", "metric", "value"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -240,9 +240,22 @@ class _Sums:
     has_month_plan: bool = False
 
     def add(self, other: _Sums) -> None:
-        for name, value in vars(other).items():
-            current = getattr(self, name)
-            setattr(self, name, (current or value) if isinstance(value, bool) else current + value)
+        # Spelled out: this runs once per store and metric, 6,000 times for 500 stores.
+        self.actual += other.actual
+        self.has_actual = self.has_actual or other.has_actual
+        self.previous += other.previous
+        self.has_previous = self.has_previous or other.has_previous
+        self.plan += other.plan
+        self.plan_to_date += other.plan_to_date
+        self.has_plan = self.has_plan or other.has_plan
+        self.planned_actual += other.planned_actual
+        self.plan_reported += other.plan_reported
+        self.month_actual += other.month_actual
+        self.month_plan_reported += other.month_plan_reported
+        self.month_plan_unreported += other.month_plan_unreported
+        self.month_planned_actual += other.month_planned_actual
+        self.month_target += other.month_target
+        self.has_month_plan = self.has_month_plan or other.has_month_plan
 
 
 @dataclass(frozen=True)

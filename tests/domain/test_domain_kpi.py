@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from datetime import date, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from bot.domain.kpi import (
     MetricCatalog,
     MetricPlan,
     SubjectFacts,
+    _Sums,
     attainment_status,
     comparison_window,
     cumulative_points,
@@ -224,3 +226,21 @@ def test_previous_period_has_the_same_length_and_ends_before(start: date, length
 
 def test_day_point_defaults() -> None:
     assert DayPoint(AS_OF, None, None).reporters == 0
+
+
+def test_sums_add_every_field() -> None:
+    """A field added to _Sums but forgotten in add() would silently drop out of set totals."""
+    numbers = [f.name for f in fields(_Sums) if f.type in ("float", float)]
+    flags = [f.name for f in fields(_Sums) if f.type in ("bool", bool)]
+    assert len(numbers) + len(flags) == len(fields(_Sums))
+    left, right = _Sums(), _Sums()
+    for index, name in enumerate(numbers, start=1):
+        setattr(left, name, float(index))
+        setattr(right, name, 100.0 * index)
+    for name in flags:
+        setattr(right, name, True)
+    left.add(right)
+    assert {n: getattr(left, n) for n in numbers} == {
+        n: 101.0 * i for i, n in enumerate(numbers, start=1)
+    }
+    assert all(getattr(left, name) is True for name in flags)
