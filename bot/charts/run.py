@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -27,6 +29,7 @@ RENDERERS = {
     "me": ("bot.charts.me", "render_me_chart"),
 }
 
+PARENT_CHECK_SECONDS = 0.5
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 
@@ -50,9 +53,25 @@ def _executor() -> ProcessPoolExecutor:
         if _pool is None:
             # "spawn": never fork a process that has an event loop and database threads running.
             _pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
             )
         return _pool
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """In the worker: exit when the bot process is gone. A killed bot (SIGKILL, out of memory)
+    never tells its pool, and the worker, waiting on a queue whose write end it holds itself,
+    would live on, holding the bot's stdout and stderr open."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _discard(pool: ProcessPoolExecutor) -> None:
