@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
+from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -17,6 +20,7 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.methods.base import Response, TelegramMethod
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.charts import run as charts
@@ -95,6 +99,7 @@ class BotRuntime:
         for locale in LOCALES:
             load_catalogue(locale)  # read the YAML now, not on the event loop's first message
         self.dispatcher = self._build_dispatcher(me.username)
+        api_response_models()
         # What is loaded by now (aiogram's and pydantic's models, the org file...) lives as
         # long as the process: keep it out of the collector's full passes, which otherwise
         # stopped the event loop for ~0.4 s under load (bench/kpi_bench.py, 20 /kpi at once).
@@ -203,3 +208,20 @@ async def _warm_charts() -> None:
         await charts.warm_up()
     except Exception:  # charts still work: the worker is started again on the first chart
         log.exception("chart worker did not start")
+
+
+@cache
+def api_response_models() -> tuple[type[Any], ...]:
+    """Every ``Response[T]`` the Bot API methods answer with, built once and kept.
+
+    aiogram asks pydantic for ``Response[method.__returning__]`` on every reply, and pydantic
+    keeps those classes only weakly: once collected, the next reply rebuilds one (5-13 ms of CPU
+    on the event loop, on every long poll and every send).
+    """
+    returning: dict[str, Any] = {}
+    for method in vars(methods).values():
+        if inspect.isclass(method) and issubclass(method, TelegramMethod):
+            answer = getattr(method, "__returning__", None)
+            if answer is not None and not isinstance(answer, property):  # property: the base
+                returning[repr(answer)] = answer
+    return tuple(Response[answer] for answer in returning.values())  # type: ignore[valid-type]

@@ -16,7 +16,6 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
-from aiogram.methods.base import Response
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,11 +33,6 @@ from handlers.kpi_views import KpiCallback
 from storage.models import Department, Member
 
 log = logging.getLogger(__name__)
-
-# aiogram parametrises pydantic's Response[...] on every API reply, and pydantic keeps those
-# classes only weakly: once collected, the next reply rebuilds the class (~20 ms of CPU on the
-# event loop). Holding the two this module's replies use keeps them cached.
-_RESPONSE_MODELS = (Response[Message], Response[bool])
 
 _MONTH_LIKE = re.compile(r"^\d{4}-\d{1,2}$")
 _ALL_WORDS = {"all", "tat ca", "tất cả", "*"}
