@@ -372,6 +372,7 @@ async def render_ratio(database: Database, org: OrgConfig, runs: int) -> None:
 def bare_store_chart(data: Any) -> bytes:
     """The same figure drawn with plain matplotlib calls, no project helpers."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyBboxPatch
     from matplotlib.ticker import FuncFormatter
@@ -407,6 +408,8 @@ def bare_store_chart(data: Any) -> bytes:
     ticks = list(range(0, len(days), 4))
     formatter = FuncFormatter(lambda v, _p: format_compact(float(v)))
     top = figure.add_axes((0.12, 0.35, 0.84, 0.30))
+    top.xaxis.set_label_coords(0.5, 0.0)
+    top.yaxis.set_label_coords(0.0, 0.5)
     series = [(data.cumulative_plan, "--"), (data.forecast, ":"), (data.cumulative_actual, "-")]
     for values, style in series:
         points = [(i, v) for i, v in enumerate(values) if v is not None]
@@ -418,20 +421,23 @@ def bare_store_chart(data: Any) -> bytes:
                 linewidth=2.5,
                 label=style,
             )
-    top.set_title("cumulative", loc="left", fontsize=13)
+    top.set_title("cumulative", loc="left", fontsize=13, y=1.0)
     top.yaxis.set_major_formatter(formatter)
     top.set_xticks(ticks, [days[i] for i in ticks])
     top.set_ylim(bottom=0)
     top.grid(axis="y")
     top.legend(loc="upper left", frameon=False)
     bottom = figure.add_axes((0.12, 0.06, 0.84, 0.21))
-    bars = [(i, v) for i, v in enumerate(data.daily_actual) if v is not None]
-    bottom.bar([b[0] for b in bars], [b[1] for b in bars], width=0.7, label="actual")
+    bottom.xaxis.set_label_coords(0.5, 0.0)
+    bottom.yaxis.set_label_coords(0.0, 0.5)
     plan = [(i, v) for i, v in enumerate(data.daily_plan) if v is not None]
     bottom.step(
         [p[0] for p in plan], [p[1] for p in plan], where="mid", linestyle="--", label="plan"
     )
-    bottom.set_title("daily", loc="left", fontsize=13)
+    bars = [(i, v) for i, v in enumerate(data.daily_actual) if v is not None]
+    boxes = [[(i - 0.35, 0), (i - 0.35, v), (i + 0.35, v), (i + 0.35, 0)] for i, v in bars]
+    bottom.add_collection(PolyCollection(boxes, edgecolors="none", label="actual"))
+    bottom.set_title("daily", loc="left", fontsize=13, y=1.0)
     bottom.yaxis.set_major_formatter(formatter)
     bottom.set_xticks(ticks, [days[i] for i in ticks])
     bottom.set_ylim(bottom=0)

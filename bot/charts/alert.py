@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from bot.charts.base import (
     ACTUAL,
-    FONT,
     MISSING,
     PLAN,
     STATUS_COLOURS,
+    add_axes,
+    axes_title,
     compact_axis,
     day_ticks,
+    draw_bars,
     header,
     new_figure,
     style_axes,
@@ -28,19 +30,10 @@ def render_alert_chart(data: AlertChart) -> bytes:
     """
     figure = new_figure(5.0)
     header(figure, data.title, data.subtitle)
-    axes = figure.add_axes((0.12, 0.12, 0.84, 0.62))
+    axes = add_axes(figure, (0.12, 0.12, 0.84, 0.62))
     style_axes(axes)
     breached = set(data.breached)
     bars = [(i, v) for i, v in enumerate(data.values) if v is not None]
-    if bars:
-        colours = [STATUS_COLOURS["bad"] if data.days[i] in breached else ACTUAL for i, _ in bars]
-        axes.bar(
-            [i for i, _ in bars],
-            [v for _, v in bars],
-            color=colours,
-            width=0.7,
-            label=data.labels.actual,
-        )
     targets = [(i, v) for i, v in enumerate(data.targets) if v is not None]
     if targets:
         axes.step(
@@ -64,7 +57,17 @@ def render_alert_chart(data: AlertChart) -> bytes:
             clip_on=False,
             label=data.labels.missing,
         )
-    axes.set_title(data.metric_label, loc="left", fontsize=13, family=FONT)
+    if bars:  # added last: listed last in the legend, as Axes.bar's bars were
+        colours = [STATUS_COLOURS["bad"] if data.days[i] in breached else ACTUAL for i, _ in bars]
+        draw_bars(
+            axes,
+            [i for i, _ in bars],
+            [v for _, v in bars],
+            colours=colours,
+            thickness=0.7,
+            label=data.labels.actual,
+        )
+    axes_title(axes, data.metric_label)
     compact_axis(axes, data.locale)
     day_ticks(axes, data.days, max_labels=7)
     axes.set_ylim(bottom=0)

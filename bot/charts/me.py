@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from matplotlib.axes import Axes
-from matplotlib.patches import Rectangle
+from matplotlib.collections import PolyCollection
 
-from bot.charts.base import FONT, MISSING, STATUS_COLOURS, draw_tiles, header, new_figure, to_png
+from bot.charts.base import (
+    FONT,
+    MISSING,
+    STATUS_COLOURS,
+    add_axes,
+    draw_tiles,
+    header,
+    new_figure,
+    to_png,
+)
 from bot.charts.data import AttainmentOverview, MeChart
 from bot.charts.ranking import draw_ranking
 
@@ -28,10 +37,10 @@ def render_me_chart(data: MeChart) -> bytes:
     strip_height = 1.5 / height_in
     ranking_bottom = 0.3 / height_in + strip_height + 0.8 / height_in
     if data.stores:
-        ranking = figure.add_axes((0.30, ranking_bottom, 0.66, top - ranking_bottom - 0.04))
+        ranking = add_axes(figure, (0.30, ranking_bottom, 0.66, top - ranking_bottom - 0.04))
         overview = AttainmentOverview("", "", data.stores, limit=10, labels=data.labels)
         draw_ranking(ranking, overview)
-    strip = figure.add_axes((0.04, 0.3 / height_in, 0.92, strip_height))
+    strip = add_axes(figure, (0.04, 0.3 / height_in, 0.92, strip_height))
     _punctuality(strip, data)
     return to_png(figure)
 
@@ -39,10 +48,11 @@ def render_me_chart(data: MeChart) -> bytes:
 def _punctuality(axes: Axes, data: MeChart) -> None:
     """One square per due day, coloured on time / late / missing, with the counts."""
     days = data.punctuality
-    for index, (day, verdict) in enumerate(days):
-        axes.add_patch(
-            Rectangle((index, 0), 0.88, 0.88, facecolor=VERDICT_COLOURS[verdict], edgecolor="none")
-        )
+    # One collection rather than a Rectangle per day: same squares, far fewer artists.
+    squares = [[(i, 0), (i + 0.88, 0), (i + 0.88, 0.88), (i, 0.88)] for i in range(len(days))]
+    colours = [VERDICT_COLOURS[verdict] for _, verdict in days]
+    axes.add_collection(PolyCollection(squares, facecolors=colours, edgecolors="none"))
+    for index, (day, _) in enumerate(days):
         if len(days) <= 16 or index % 5 == 0 or index == len(days) - 1:
             axes.text(
                 index + 0.44,

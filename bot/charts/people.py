@@ -3,6 +3,8 @@ against their target when there is one and the team's average otherwise."""
 
 from __future__ import annotations
 
+import math
+
 from matplotlib.axes import Axes
 
 from bot.charts.base import (
@@ -10,7 +12,10 @@ from bot.charts.base import (
     FONT,
     MISSING,
     PLAN,
+    add_axes,
+    axes_title,
     compact_axis,
+    draw_bars,
     header,
     new_figure,
     to_png,
@@ -31,7 +36,7 @@ def render_people_chart(data: PeopleChart) -> bytes:
     share = (top - 0.04) / len(panels)
     for index, panel in enumerate(panels):
         bottom = top - (index + 1) * share + 0.45 / height_in
-        axes = figure.add_axes((0.30, bottom, 0.62, share - 0.75 / height_in))
+        axes = add_axes(figure, (0.30, bottom, 0.62, share - 0.75 / height_in))
         _panel(axes, panel, data)
     return to_png(figure)
 
@@ -41,15 +46,17 @@ def _panel(axes: Axes, panel: OutputPanel, data: PeopleChart) -> None:
     positions = list(range(len(people)))[::-1]
     values = [p.value or 0.0 for p in people]
     colours = [ACTUAL if p.value is not None else MISSING for p in people]
-    axes.barh(positions, values, color=colours, height=0.6)
+    draw_bars(axes, positions, values, colours=colours, thickness=0.6, horizontal=True)
     axes.set_yticks(positions, [p.name for p in people], fontsize=11, family=FONT)
     reported = [p.value for p in people if p.value is not None]
     right = max([*values, *(p.target or 0.0 for p in people), 1.0]) * 1.3
+    # Every target mark in one line, broken by NaN: one artist instead of one per person.
+    marks = [(p.target, y) for p, y in zip(people, positions, strict=True) if p.target is not None]
+    if marks:
+        xs = [x for target, _ in marks for x in (target, target, math.nan)]
+        ys = [y for _, at in marks for y in (at - 0.4, at + 0.4, math.nan)]
+        axes.plot(xs, ys, color=PLAN, linewidth=3)
     for position, person in zip(positions, people, strict=True):
-        if person.target is not None:
-            axes.plot(
-                [person.target] * 2, [position - 0.4, position + 0.4], color=PLAN, linewidth=3
-            )
         text = "—" if person.value is None else _number(person.value, data.locale)
         if person.note:
             text += f"  {person.note}"
@@ -67,7 +74,7 @@ def _panel(axes: Axes, panel: OutputPanel, data: PeopleChart) -> None:
     axes.set_xlim(0, right)
     compact_axis(axes, data.locale, axis="x")
     axes.spines[["top", "right"]].set_visible(False)
-    axes.set_title(panel.metric_label, loc="left", fontsize=13, family=FONT)
+    axes_title(axes, panel.metric_label)
 
 
 def _number(value: float, locale: str) -> str:

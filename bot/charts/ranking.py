@@ -11,7 +11,10 @@ from matplotlib.colors import LinearSegmentedColormap
 from bot.charts.base import (
     FONT,
     STATUS_COLOURS,
+    add_axes,
+    axes_title,
     day_ticks,
+    draw_bars,
     draw_tiles,
     header,
     new_figure,
@@ -47,7 +50,7 @@ def draw_ranking(axes: Axes, overview: AttainmentOverview) -> None:
     values = [item.attainment or 0.0 for item in items]
     colours = [STATUS_COLOURS[status_of(item.attainment)] for item in items]
     positions = list(range(len(items)))[::-1]  # best at the top
-    axes.barh(positions, values, color=colours, height=0.65)
+    draw_bars(axes, positions, values, colours=colours, thickness=0.65, horizontal=True)
     axes.set_yticks(positions, labels, fontsize=11, family=FONT)
     axes.axvline(1.0, color="#424242", linestyle="--", linewidth=1.2)
     right = max([1.2, *values]) * 1.45
@@ -63,7 +66,7 @@ def draw_ranking(axes: Axes, overview: AttainmentOverview) -> None:
     title = overview.labels.attainment
     if left_out:
         title += "  (" + overview.labels.more.format(count=left_out) + ")"
-    axes.set_title(title, loc="left", fontsize=13, family=FONT)
+    axes_title(axes, title)
 
 
 def draw_heatmap(axes: Axes, heatmap: Heatmap, title: str) -> None:
@@ -77,7 +80,7 @@ def draw_heatmap(axes: Axes, heatmap: Heatmap, title: str) -> None:
     axes.set_yticks(range(len(heatmap.rows)), heatmap.rows, fontsize=10, family=FONT)
     day_ticks(axes, heatmap.days, max_labels=8)
     axes.tick_params(axis="x", labelsize=10)
-    axes.set_title(title, loc="left", fontsize=13, family=FONT)
+    axes_title(axes, title)
     for spine in axes.spines.values():
         spine.set_visible(False)
 
@@ -94,7 +97,7 @@ def render_attainment_overview(data: AttainmentOverview) -> bytes:
     header(figure, data.title, data.subtitle)
     height_in = figure.get_size_inches()[1]
     top = 1 - 1.1 / height_in
-    axes = figure.add_axes((0.30, 0.5 / height_in, 0.66, top - 0.5 / height_in - 0.03))
+    axes = add_axes(figure, (0.30, 0.5 / height_in, 0.66, top - 0.5 / height_in - 0.03))
     draw_ranking(axes, data)
     return to_png(figure)
 
@@ -106,9 +109,9 @@ def render_overview_chart(data: OverviewChart) -> bytes:
     draw_tiles(figure, data.tiles, top=0.915, bottom=0.835)
     tiles_bottom = 0.835 if data.tiles else 0.93
     ranking_height = 0.40
-    ranking = figure.add_axes((0.30, tiles_bottom - 0.04 - ranking_height, 0.66, ranking_height))
+    ranking = add_axes(figure, (0.30, tiles_bottom - 0.04 - ranking_height, 0.66, ranking_height))
     draw_ranking(ranking, data.overview)
     heat_top = tiles_bottom - ranking_height - 0.11
-    heat = figure.add_axes((0.30, 0.05, 0.66, heat_top - 0.05))
+    heat = add_axes(figure, (0.30, 0.05, 0.66, heat_top - 0.05))
     draw_heatmap(heat, data.heatmap, data.overview.labels.day_vs_plan)
     return to_png(figure)

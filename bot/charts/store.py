@@ -7,12 +7,14 @@ from matplotlib.axes import Axes
 
 from bot.charts.base import (
     ACTUAL,
-    FONT,
     FORECAST,
     MISSING,
     PLAN,
+    add_axes,
+    axes_title,
     compact_axis,
     day_ticks,
+    draw_bars,
     draw_tiles,
     header,
     new_figure,
@@ -28,8 +30,8 @@ def render_store_chart(data: StoreChart) -> bytes:
     tiles_bottom = 0.70 if len(data.tiles) > 3 else 0.80
     draw_tiles(figure, data.tiles, top=0.915, bottom=tiles_bottom)
     top = tiles_bottom - 0.05
-    _cumulative(figure.add_axes((0.12, top - 0.30, 0.84, 0.30)), data)
-    _daily(figure.add_axes((0.12, 0.06, 0.84, top - 0.44)), data)
+    _cumulative(add_axes(figure, (0.12, top - 0.30, 0.84, 0.30)), data)
+    _daily(add_axes(figure, (0.12, 0.06, 0.84, top - 0.44)), data)
     return to_png(figure)
 
 
@@ -59,9 +61,7 @@ def _cumulative(axes: Axes, data: StoreChart) -> None:
         )
     if actual:
         axes.plot(*zip(*actual, strict=True), color=ACTUAL, linewidth=3, label=data.labels.actual)
-    axes.set_title(
-        f"{data.metric_label} · {data.labels.cumulative}", loc="left", fontsize=13, family=FONT
-    )
+    axes_title(axes, f"{data.metric_label} · {data.labels.cumulative}")
     compact_axis(axes, data.locale)
     day_ticks(axes, data.days)
     axes.set_ylim(bottom=0)
@@ -76,14 +76,6 @@ def _present(values: tuple[float | None, ...]) -> list[tuple[int, float]]:
 def _daily(axes: Axes, data: StoreChart) -> None:
     style_axes(axes)
     bars = _present(data.daily_actual)
-    if bars:
-        axes.bar(
-            [i for i, _ in bars],
-            [v for _, v in bars],
-            color=ACTUAL,
-            width=0.7,
-            label=data.labels.actual,
-        )
     plan = _present(data.daily_plan)
     if plan:
         axes.step(
@@ -108,9 +100,16 @@ def _daily(axes: Axes, data: StoreChart) -> None:
             clip_on=False,
             label=data.labels.missing,
         )
-    axes.set_title(
-        f"{data.metric_label} · {data.labels.daily}", loc="left", fontsize=13, family=FONT
-    )
+    if bars:  # added last: listed last in the legend, as Axes.bar's bars were
+        draw_bars(
+            axes,
+            [i for i, _ in bars],
+            [v for _, v in bars],
+            colours=ACTUAL,
+            thickness=0.7,
+            label=data.labels.actual,
+        )
+    axes_title(axes, f"{data.metric_label} · {data.labels.daily}")
     compact_axis(axes, data.locale)
     day_ticks(axes, data.days)
     axes.set_ylim(bottom=0)
