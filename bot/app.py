@@ -30,6 +30,7 @@ from bot.delivery.sender import DEFAULT_LEASE
 from bot.i18n import LOCALES, load_catalogue
 from bot.menu import set_guest_menu
 from bot.org.schema import OrgConfig
+from bot.services.scope import StoreCatalog
 from bot.settings import SettingsError
 from handlers import build_root_router
 from handlers.middlewares import DbSessionMiddleware, InFlightMiddleware, MemberMiddleware
@@ -151,6 +152,7 @@ class BotRuntime:
             clock=self.clock,
             bot_username=bot_username,
             org=self.org,
+            stores_catalog=StoreCatalog(),
             timezone=self.org.tz,
             default_locale=self.org.default_locale,
         )

@@ -26,7 +26,7 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.roles import OVERSEERS, REPORTERS, Role
 from bot.services import kpi as service
-from bot.services.scope import Scope, scope_of
+from bot.services.scope import Scope, StoreCatalog, scope_of
 from handlers import kpi_views as views
 from handlers.filters import HasRole
 from handlers.kpi_views import KpiCallback
@@ -104,8 +104,9 @@ async def _context(
     org: OrgConfig,
     clock: Clock,
     t: Translator,
+    stores_catalog: StoreCatalog | None,
 ) -> Context:
-    scope = await scope_of(session, member)
+    scope = await scope_of(session, member, stores_catalog)
     chat_id = event.chat.id if isinstance(event, Message) else event.from_user.id
     assert event.bot is not None
     return Context(
@@ -153,8 +154,9 @@ async def kpi_command(
     org: OrgConfig,
     clock: Clock,
     t: Translator,
+    stores_catalog: StoreCatalog | None = None,
 ) -> None:
-    ctx = await _context(message, session, member, org, clock, t)
+    ctx = await _context(message, session, member, org, clock, t, stores_catalog)
     ask = read_args(command.args, ctx.today)
     if isinstance(ask, str):
         await _say(
@@ -273,8 +275,9 @@ async def me_command(
     org: OrgConfig,
     clock: Clock,
     t: Translator,
+    stores_catalog: StoreCatalog | None = None,
 ) -> None:
-    ctx = await _context(message, session, member, org, clock, t)
+    ctx = await _context(message, session, member, org, clock, t, stores_catalog)
     ask = read_args(command.args, ctx.today)
     if isinstance(ask, str) or ask.text:
         await _say(ctx, t("kpi.me.usage"))
@@ -309,8 +312,9 @@ async def dept_command(
     org: OrgConfig,
     clock: Clock,
     t: Translator,
+    stores_catalog: StoreCatalog | None = None,
 ) -> None:
-    ctx = await _context(message, session, member, org, clock, t)
+    ctx = await _context(message, session, member, org, clock, t, stores_catalog)
     ask = read_args(command.args, ctx.today)
     departments = await service.visible_departments(session, ctx.scope)
     example = departments[0].code if departments else "growth"
@@ -379,9 +383,10 @@ async def kpi_pressed(
     org: OrgConfig,
     clock: Clock,
     t: Translator,
+    stores_catalog: StoreCatalog | None = None,
 ) -> None:
     """Re-resolve the button's subject against the presser's scope now, then show it."""
-    ctx = await _context(query, session, member, org, clock, t)
+    ctx = await _context(query, session, member, org, clock, t, stores_catalog)
     period = _period_of(callback_data.p, ctx.today)
     role = Role(member.role)
     view = callback_data.v

@@ -73,6 +73,16 @@ class Department(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class CatalogVersion(Base):
+    """One row whose number goes up whenever a brand or store is added, changed or deactivated,
+    so a process can keep the store list in memory and know when to read it again."""
+
+    __tablename__ = "catalog_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Brand(Base):
     __tablename__ = "brands"
 

@@ -37,9 +37,40 @@ class Scope:
         return self.everything or department_id in self.department_ids
 
 
-async def scope_of(session: AsyncSession, member: Member) -> Scope:
+class StoreCatalog:
+    """All active stores (with their brands), kept between updates for the members who see
+    everything, and read again when the catalogue version in the database has moved.
+
+    Loading 500 stores as ORM objects costs ~8 ms of CPU on the event loop; the version check is
+    one tiny query. The kept objects are detached from their session and only read.
+    """
+
+    def __init__(self) -> None:
+        self._version: int | None = None
+        self._stores: tuple[Store, ...] = ()
+
+    async def active_stores(self, session: AsyncSession) -> tuple[Store, ...]:
+        version = await catalog.catalog_version(session)
+        if version != self._version:
+            stores = tuple(await catalog.list_stores(session))
+            for store in stores:  # out of the session: its rollback must not expire them
+                session.expunge(store)
+            for brand in {store.brand.id: store.brand for store in stores}.values():
+                if brand in session:
+                    session.expunge(brand)
+            self._stores, self._version = stores, version
+        return self._stores
+
+
+async def scope_of(
+    session: AsyncSession, member: Member, stores_catalog: StoreCatalog | None = None
+) -> Scope:
     role = Role(member.role)
     if role in (Role.BOD, Role.ADMIN):
+        if stores_catalog is not None:
+            return Scope(
+                role, True, await stores_catalog.active_stores(session), frozenset(), frozenset()
+            )
         stores = await catalog.list_stores(session)
         return Scope(role, True, tuple(stores), frozenset(), frozenset())
     if role is Role.MANAGER and member.department_id is not None:

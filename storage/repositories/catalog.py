@@ -5,10 +5,31 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Brand, Department, Store
+from storage.models import Brand, CatalogVersion, Department, Store
+
+CATALOG_VERSION_ROW = 1
+
+
+async def catalog_version(session: AsyncSession) -> int:
+    """The number that changes with every change of a brand or store (0 before any)."""
+    version = await session.scalar(
+        select(CatalogVersion.version).where(CatalogVersion.id == CATALOG_VERSION_ROW)
+    )
+    return version or 0
+
+
+async def bump_catalog_version(session: AsyncSession) -> None:
+    bumped = await session.execute(
+        update(CatalogVersion)
+        .where(CatalogVersion.id == CATALOG_VERSION_ROW)
+        .values(version=CatalogVersion.version + 1)
+    )
+    if not getattr(bumped, "rowcount", 0):
+        session.add(CatalogVersion(id=CATALOG_VERSION_ROW, version=1))
+        await session.flush()
 
 
 async def get_department_by_code(session: AsyncSession, code: str) -> Department | None:
@@ -108,9 +129,12 @@ async def upsert_brand(
         row = Brand(code=code, name=name, active=True)
         session.add(row)
         await session.flush()
+        await bump_catalog_version(session)
         return row, "added"
     outcome = _apply(row, {"name": name})
     await session.flush()
+    if outcome != "unchanged":
+        await bump_catalog_version(session)
     return row, outcome
 
 
@@ -135,6 +159,7 @@ async def upsert_store(
         )
         session.add(row)
         await session.flush()
+        await bump_catalog_version(session)
         return row, "added"
     brand_changed = row.brand_id != brand_id
     outcome = _apply(
@@ -147,6 +172,8 @@ async def upsert_store(
         if brand is not None:
             row.brand = brand
     await session.flush()
+    if outcome != "unchanged":
+        await bump_catalog_version(session)
     return row, outcome
 
 
@@ -162,6 +189,8 @@ async def _deactivate_except(
     for row in rows:
         row.active = False
     await session.flush()
+    if rows and model is not Department:
+        await bump_catalog_version(session)
     return [row.code for row in rows]
 
 
