@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.charts.base import (
     ACTUAL,
-    MISSING,
     PLAN,
     STATUS_COLOURS,
     add_axes,
@@ -13,6 +12,7 @@ from bot.charts.base import (
     day_ticks,
     draw_bars,
     header,
+    mark_missing,
     new_figure,
     style_axes,
     to_png,
@@ -45,18 +45,7 @@ def render_alert_chart(data: AlertChart) -> bytes:
             label=data.labels.plan,
         )
     gaps = [i for i, v in enumerate(data.values) if v is None]
-    if gaps:
-        axes.scatter(
-            gaps,
-            [0] * len(gaps),
-            marker="x",
-            s=70,
-            color=MISSING,
-            linewidths=2.5,
-            zorder=3,
-            clip_on=False,
-            label=data.labels.missing,
-        )
+    mark_missing(axes, gaps, data.labels.missing)
     if bars:  # added last: listed last in the legend, as Axes.bar's bars were
         colours = [STATUS_COLOURS["bad"] if data.days[i] in breached else ACTUAL for i, _ in bars]
         draw_bars(

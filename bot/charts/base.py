@@ -138,6 +138,23 @@ def draw_bars(
     axes.add_collection(collection)
 
 
+def mark_missing(axes: Axes, positions: Sequence[int], label: str) -> None:
+    """Grey crosses on the zero line for days without a report (missing is not zero)."""
+    if not positions:
+        return
+    axes.scatter(
+        positions,
+        [0] * len(positions),
+        marker="x",
+        s=70,
+        color=MISSING,
+        linewidths=2.5,
+        zorder=3,
+        clip_on=False,
+        label=label,
+    )
+
+
 def style_axes(axes: Axes) -> None:
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(labelsize=11)

@@ -8,7 +8,6 @@ from matplotlib.axes import Axes
 from bot.charts.base import (
     ACTUAL,
     FORECAST,
-    MISSING,
     PLAN,
     add_axes,
     axes_title,
@@ -17,6 +16,7 @@ from bot.charts.base import (
     draw_bars,
     draw_tiles,
     header,
+    mark_missing,
     new_figure,
     style_axes,
     to_png,
@@ -88,18 +88,7 @@ def _daily(axes: Axes, data: StoreChart) -> None:
         )
     missing = set(data.missing_days)
     gaps = [i for i, day in enumerate(data.days) if day in missing]
-    if gaps:
-        axes.scatter(
-            gaps,
-            [0] * len(gaps),
-            marker="x",
-            s=70,
-            color=MISSING,
-            linewidths=2.5,
-            zorder=3,
-            clip_on=False,
-            label=data.labels.missing,
-        )
+    mark_missing(axes, gaps, data.labels.missing)
     if bars:  # added last: listed last in the legend, as Axes.bar's bars were
         draw_bars(
             axes,
