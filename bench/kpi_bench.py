@@ -46,7 +46,7 @@ from bot.sandbox.client import SandboxUser
 from bot.sandbox.server import SANDBOX_TOKEN, SandboxServer
 from bot.services import kpi as service
 from bot.services.scope import scope_of
-from handlers import kpi_views as views
+from bot.views import kpi as views
 from storage.database import Database, open_database
 from storage.models import Member
 from storage.repositories import catalog

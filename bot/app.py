@@ -33,7 +33,12 @@ from bot.org.schema import OrgConfig
 from bot.services.scope import StoreCatalog
 from bot.settings import SettingsError
 from handlers import build_root_router
-from handlers.middlewares import DbSessionMiddleware, InFlightMiddleware, MemberMiddleware
+from handlers.middlewares import (
+    ContextMiddleware,
+    DbSessionMiddleware,
+    InFlightMiddleware,
+    MemberMiddleware,
+)
 from jobs.runner import default_handlers
 from jobs.scheduler import build_scheduler, catch_up
 from storage.database import Database
@@ -159,6 +164,7 @@ class BotRuntime:
         dp.update.outer_middleware(self.in_flight)
         dp.update.outer_middleware(DbSessionMiddleware(self.database.session_factory))
         dp.update.outer_middleware(MemberMiddleware(self.org.default_locale))
+        dp.update.outer_middleware(ContextMiddleware())
         dp.include_router(build_root_router())
         return dp
 

@@ -57,8 +57,8 @@ def import_command(
     from bot.clock import SystemClock
     from bot.i18n import Translator
     from bot.services import plans as service
-    from bot.services.plan_texts import preview_text, problems_text
     from bot.services.scope import everything_scope
+    from bot.views.plans import preview_text, problems_text
 
     default_month = _month_option(month)
     try:

@@ -22,7 +22,7 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.roles import Role
 from bot.services import alert_actions as actions
-from bot.services.alert_messages import CAPTION_LIMIT, TEXT_LIMIT, AlertCallback
+from bot.views.alerts import CAPTION_LIMIT, TEXT_LIMIT, AlertCallback
 from handlers.filters import HasRole
 from storage.models import Member
 

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import LOCALES, Translator
 from bot.menu import set_member_menu
 from bot.roles import Role, commands_for
+from bot.views.common import member_title
 from handlers.filters import IsMember
-from handlers.texts import member_title
 from storage.models import Member
 from storage.repositories.members import set_member_locale
 

@@ -20,7 +20,7 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.roles import REPORTERS, Role
 from bot.services import days_off as service
-from handlers import discipline_views as views
+from bot.views import discipline as views
 from handlers.filters import HasRole
 from storage.models import Member
 

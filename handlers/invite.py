@@ -23,8 +23,8 @@ from bot.services.onboarding import (
     create_invite,
     deep_link,
 )
+from bot.views.common import department_name
 from handlers.filters import HasRole
-from handlers.texts import department_name
 from storage.models import Invite, Member
 from storage.repositories import catalog
 

@@ -27,9 +27,9 @@ from bot.org.schema import OrgConfig
 from bot.roles import OVERSEERS, REPORTERS, Role
 from bot.services import kpi as service
 from bot.services.scope import Scope, StoreCatalog, scope_of
-from handlers import kpi_views as views
+from bot.views import kpi as views
+from bot.views.kpi import KpiCallback
 from handlers.filters import HasRole
-from handlers.kpi_views import KpiCallback
 from storage.models import Department, Member
 
 log = logging.getLogger(__name__)

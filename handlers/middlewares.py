@@ -1,4 +1,5 @@
-"""Outer middlewares: in-flight tracking, one DB transaction per update, member and locale."""
+"""Outer middlewares: in-flight tracking, one DB transaction per update, member and locale,
+and the handler context built from them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator, normalise_locale
+from handlers.context import Ctx
 from storage.fsm import fsm_session
 from storage.repositories.members import get_member_by_telegram_id
 
@@ -80,4 +82,22 @@ class MemberMiddleware(BaseMiddleware):
             locale = normalise_locale(user.language_code if user else None, self._default_locale)
         data["member"] = member
         data["t"] = Translator(locale)
+        return await handler(event, data)
+
+
+class ContextMiddleware(BaseMiddleware):
+    """Bundles the update's session, member, translator and the bot's shared dependencies
+    into one ``ctx`` (runs after the session and member middlewares)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        data["ctx"] = Ctx(
+            session=data["session"],
+            t=data["t"],
+            org=data["org"],
+            clock=data["clock"],
+            bot=data["bot"],
+            bot_username=data["bot_username"],
+            stores_catalog=data["stores_catalog"],
+            member_or_none=data["member"],
+        )
         return await handler(event, data)

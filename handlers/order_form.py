@@ -21,13 +21,13 @@ from bot.domain.order_fields import Attachment
 from bot.i18n import Translator
 from bot.org.schema import OrderField, OrderType, OrgConfig
 from bot.services import order_form as form
-from bot.services.order_cards import field_value_text, local_text
 from bot.services.order_draft import OrderDraft
 from bot.services.orders import NoManagerError, create_order, deadline_of
 from bot.services.scope import scope_of
-from handlers import order_views as views
+from bot.views import order_form as views
+from bot.views.order_form import OrderFormCallback
+from bot.views.orders import field_value_text, local_text
 from handlers.form_buttons import button_of_run, cancel_run
-from handlers.order_views import OrderFormCallback
 from storage.models import Member, Store
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,10 @@ from bot.domain.order_workflow import Action, available_actions
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.services import orders as service
-from bot.services.order_cards import (
+from bot.services.orders import ActOutcome
+from bot.views import order_form as views
+from bot.views.order_form import OrdersTabCallback
+from bot.views.orders import (
     ASSIGN_TO,
     PICK_ASSIGNEE,
     VIEW,
@@ -36,12 +39,9 @@ from bot.services.order_cards import (
     short_time,
     timeline_text,
 )
-from bot.services.orders import ActOutcome
 from handlers import order_form
-from handlers import order_views as views
 from handlers.filters import IsMember
 from handlers.order_form import attachment_of
-from handlers.order_views import OrdersTabCallback
 from storage.models import Member, OrderRequest
 from storage.repositories import orders as repo
 

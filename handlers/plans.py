@@ -37,8 +37,8 @@ from bot.org.schema import OrgConfig
 from bot.roles import Role
 from bot.services import plans as service
 from bot.services.plan_template import build_plan_template
-from bot.services.plan_texts import preview_text, problems_text, store_plan_text
 from bot.services.scope import scope_of
+from bot.views.plans import preview_text, problems_text, store_plan_text
 from handlers.filters import HasRole, IsMember
 from storage.models import Member
 

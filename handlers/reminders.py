@@ -19,8 +19,8 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.roles import REPORTERS
 from bot.services.reminders import Refusal, report_target
+from bot.views.discipline import ReminderCallback
 from handlers import report
-from handlers.discipline_views import ReminderCallback
 from handlers.filters import HasRole
 from storage.models import Member
 

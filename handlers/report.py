@@ -34,10 +34,10 @@ from bot.services.reporting import (
     requested_date,
     subjects_for,
 )
-from handlers import report_views as views
+from bot.views import reports as views
+from bot.views.reports import ReportCallback
 from handlers.filters import HasRole
 from handlers.form_buttons import button_of_run, cancel_run
-from handlers.report_views import ReportCallback
 from storage.models import Member
 from storage.repositories import reports
 

@@ -21,7 +21,7 @@ from bot.services.reporting import (
     store_subject,
     visible_store,
 )
-from handlers import report_views as views
+from bot.views import reports as views
 from handlers.filters import HasRole
 from storage.models import Member
 from storage.repositories import reports

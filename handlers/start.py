@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.i18n import Translator, normalise_locale
 from bot.menu import set_member_menu
 from bot.services.onboarding import NewMember, OnboardingError, redeem_invite
-from handlers.texts import member_title
+from bot.views.common import member_title
 from storage.models import Member
 
 log = logging.getLogger(__name__)

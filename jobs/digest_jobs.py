@@ -6,7 +6,7 @@ month): the period's attainment chart and the month's workbook from the export b
 digest is at most two messages; long lists are summarised to fit Telegram's limits. The board's
 group chat receives it, or every bod member when the org file names no chat.
 
-The ranking reuses the /kpi views (``handlers.kpi_views``) so the digest reads like /kpi.
+The ranking reuses the /kpi views (``bot.views.kpi``) so the digest reads like /kpi.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from bot.domain.periods import Period, month_period, week_period
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.roles import Role
-from bot.services import alert_messages as texts
 from bot.services.export import ExportRequest, build_export
 from bot.services.kpi import all_target, store_set_kpi
 from bot.services.reminders import check_day
 from bot.services.reporting import default_business_date
 from bot.services.scope import Scope
-from handlers import kpi_views
+from bot.views import alerts as texts
+from bot.views import kpi as kpi_views
 from storage.models import AlertState, Store
 from storage.repositories import alerts as alert_repo
 from storage.repositories import catalog, outbox

@@ -20,7 +20,7 @@ from bot.services.reminders import (
     check_day,
     missing_reports,
 )
-from handlers import discipline_views as views
+from bot.views import discipline as views
 from storage.repositories import discipline as rows
 from storage.repositories import outbox
 

@@ -15,8 +15,8 @@ from bot.delivery.payloads import message_payload
 from bot.domain.order_workflow import WORKING, Part, Status, is_overdue
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
-from bot.services.order_cards import department_text, load_view, local_text
 from bot.services.order_notify import ORDER_PRIORITY, REMINDER_PRIORITY, queue_card
+from bot.views.orders import department_text, load_view, local_text
 from storage.models import Member, OrderRequest
 from storage.repositories import catalog, outbox
 from storage.repositories import orders as repo

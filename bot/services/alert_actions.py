@@ -19,9 +19,9 @@ from bot.domain.alerts import AlertStatus
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.roles import Role
-from bot.services import alert_messages as texts
 from bot.services.alerts import levels_of, next_deadline
 from bot.services.scope import scope_of
+from bot.views import alerts as texts
 from storage.models import AlertState, Member, Store
 from storage.repositories import alerts as repo
 

@@ -24,9 +24,9 @@ from bot.domain.alerts import AlertStatus, Finding, escalation_chain, escalation
 from bot.i18n import Translator
 from bot.org.schema import AlertRule, OrgConfig
 from bot.services import alert_charts
-from bot.services import alert_messages as texts
 from bot.services.alert_facts import Evaluated, applies, evaluate_rule, load_facts
 from bot.services.reporting import default_business_date
+from bot.views import alerts as texts
 from storage.models import AlertState, Member, Store
 from storage.repositories import alerts as repo
 from storage.repositories import catalog, outbox

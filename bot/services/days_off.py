@@ -23,7 +23,7 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.roles import Role
 from bot.services.scope import scope_of
-from handlers import discipline_views as views
+from bot.views import discipline as views
 from storage.models import DayOff, Member
 from storage.repositories import days_off, outbox
 from storage.repositories.discipline import department_managers

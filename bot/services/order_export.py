@@ -10,8 +10,8 @@ from datetime import datetime, time
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.export import ExportRequest
-from bot.services.order_cards import type_name
 from bot.services.xlsx import Column, Sheet
+from bot.views.orders import type_name
 from storage.models import Member, OrderRequest, Store
 from storage.repositories import catalog
 from storage.repositories import orders as repo

@@ -17,7 +17,7 @@ from bot.delivery.payloads import file_id_payload, message_payload
 from bot.domain.order_workflow import Action, Part, available_actions
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
-from bot.services.order_cards import OrderView, action_keyboard, card_text, load_view
+from bot.views.orders import OrderView, action_keyboard, card_text, load_view
 from storage.models import Member, OrderRequest
 from storage.repositories import orders as repo
 from storage.repositories import outbox

@@ -13,7 +13,7 @@ from bot.delivery import OutboxSender, Rate, RateLimits
 from bot.roles import Role
 from bot.sandbox.client import BotOutput, SandboxUser
 from bot.sandbox.server import SandboxServer
-from bot.services.alert_messages import AlertCallback
+from bot.views.alerts import AlertCallback
 from jobs.runner import default_handlers, run_job
 from storage.models import AlertState, OrderRequest, Store
 from storage.repositories import reports

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 
 from bot.i18n import Translator
 from bot.services.reminders import MissingReport
-from handlers.discipline_views import escalation_text, reminder_keyboard, reminder_text
+from bot.views.discipline import escalation_text, reminder_keyboard, reminder_text
 from storage.repositories.discipline import Reporter, StoreRow
 
 DAY = date(2026, 11, 20)

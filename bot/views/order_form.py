@@ -10,7 +10,9 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.org.schema import OrderField, OrderType, OrgConfig
-from bot.services.order_cards import (
+from bot.services.order_draft import OrderDraft
+from bot.services.order_form import example_for, is_deadline_field
+from bot.views.orders import (
     VIEW,
     OrderCallback,
     field_value_text,
@@ -18,8 +20,6 @@ from bot.services.order_cards import (
     status_text,
     type_name,
 )
-from bot.services.order_draft import OrderDraft
-from bot.services.order_form import example_for, is_deadline_field
 from storage.models import OrderRequest, Store
 
 MAX_STORE_BUTTONS = 12
