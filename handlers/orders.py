@@ -25,8 +25,7 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.services import orders as service
 from bot.services.orders import ActOutcome
-from bot.views import order_form as views
-from bot.views.order_form import OrdersTabCallback
+from bot.views import order_list as views
 from bot.views.orders import (
     ASSIGN_TO,
     PICK_ASSIGNEE,
@@ -146,7 +145,7 @@ async def orders_command(
 
 async def tab_pressed(
     query: CallbackQuery,
-    callback_data: OrdersTabCallback,
+    callback_data: views.OrdersTabCallback,
     session: AsyncSession,
     member: Member,
     org: OrgConfig,
@@ -446,7 +445,7 @@ def create_router() -> Router:
     router.message.register(order_command, Command("order"), StateFilter("*"))
     router.message.register(orders_command, Command("orders"), StateFilter("*"))
     router.callback_query.register(order_button, OrderCallback.filter())
-    router.callback_query.register(tab_pressed, OrdersTabCallback.filter())
+    router.callback_query.register(tab_pressed, views.OrdersTabCallback.filter())
     not_command = ~F.text.startswith("/")
     router.message.register(reason_given, OrderAction.reason, F.text, not_command)
     router.message.register(

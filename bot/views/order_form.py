@@ -1,8 +1,7 @@
-"""Texts and keyboards of /order and /orders (rendering only; no decisions here)."""
+"""Texts and keyboards of the /order request form (rendering only; no decisions here)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from html import escape
 
 from aiogram.filters.callback_data import CallbackData
@@ -12,15 +11,8 @@ from bot.i18n import Translator
 from bot.org.schema import OrderField, OrderType, OrgConfig
 from bot.services.order_draft import OrderDraft
 from bot.services.order_form import example_for, is_deadline_field
-from bot.views.orders import (
-    VIEW,
-    OrderCallback,
-    field_value_text,
-    local_text,
-    status_text,
-    type_name,
-)
-from storage.models import OrderRequest, Store
+from bot.views.orders import field_value_text
+from storage.models import Store
 
 MAX_STORE_BUTTONS = 12
 
@@ -29,11 +21,6 @@ class OrderFormCallback(CallbackData, prefix="of"):
     rid: str  # the form run the button belongs to
     action: str  # type | val | back | skip | cancel | submit
     value: str = ""
-
-
-class OrdersTabCallback(CallbackData, prefix="ol"):
-    tab: str
-    page: int = 0
 
 
 def _button(text: str, rid: str, action: str, value: str = "") -> InlineKeyboardButton:
@@ -130,68 +117,3 @@ def summary_keyboard(draft: OrderDraft, t: Translator) -> InlineKeyboardMarkup:
             ],
         ]
     )
-
-
-# --- /orders -----------------------------------------------------------------------------------
-
-
-def order_line(org: OrgConfig, order: OrderRequest, t: Translator) -> str:
-    deadline = local_text(order.deadline, org.tz) if order.deadline else "—"
-    return t(
-        "order.list.line",
-        number=order.id,
-        title=type_name(org, order, t) if order.kind == "order" else escape(order.title),
-        status=status_text(order.status, t),
-        deadline=deadline,
-    )
-
-
-def list_text(
-    org: OrgConfig, tab: str, page: int, orders: Sequence[OrderRequest], t: Translator
-) -> str:
-    header = t("order.list.header", tab=t(f"order.tab.{tab}"), page=page + 1)
-    if not orders:
-        return f"{header}\n{t('order.list.empty')}"
-    return "\n".join([header, *(order_line(org, o, t) for o in orders)])
-
-
-def list_keyboard(
-    tabs: Sequence[str],
-    tab: str,
-    page: int,
-    has_next: bool,
-    orders: Sequence[OrderRequest],
-    t: Translator,
-) -> InlineKeyboardMarkup:
-    tab_row = [
-        InlineKeyboardButton(
-            text=("• " if name == tab else "") + t(f"order.tab.{name}"),
-            callback_data=OrdersTabCallback(tab=name, page=0).pack(),
-        )
-        for name in tabs
-    ]
-    rows = [tab_row[i : i + 2] for i in range(0, len(tab_row), 2)]
-    open_buttons = [
-        InlineKeyboardButton(
-            text=f"#{order.id}",
-            callback_data=OrderCallback(a=VIEW, o=order.id, v=order.version).pack(),
-        )
-        for order in orders
-    ]
-    rows += [open_buttons[i : i + 4] for i in range(0, len(open_buttons), 4)]
-    paging = []
-    if page > 0:
-        paging.append(
-            InlineKeyboardButton(
-                text="◀️", callback_data=OrdersTabCallback(tab=tab, page=page - 1).pack()
-            )
-        )
-    if has_next:
-        paging.append(
-            InlineKeyboardButton(
-                text="▶️", callback_data=OrdersTabCallback(tab=tab, page=page + 1).pack()
-            )
-        )
-    if paging:
-        rows.append(paging)
-    return InlineKeyboardMarkup(inline_keyboard=rows)
