@@ -1,0 +1,46 @@
+"""The read-only shape of the stored rows that views and the domain look at.
+
+Views format members, stores and requests without importing storage: they accept anything
+with these attributes (the ORM rows satisfy them structurally; tests may pass plain objects).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class DepartmentRow(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def name_vi(self) -> str: ...
+    @property
+    def name_en(self) -> str: ...
+
+
+class StoreRow(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+
+
+class MemberRow(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def full_name(self) -> str: ...
+    @property
+    def username(self) -> str | None: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def locale(self) -> str: ...
+    @property
+    def department(self) -> DepartmentRow | None: ...
