@@ -12,17 +12,14 @@ from datetime import date, datetime
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.i18n import Translator
-from bot.org.schema import OrgConfig
 from bot.roles import REPORTERS
 from bot.services.reminders import Refusal, report_target
+from bot.services.report_form import start_draft
 from bot.views.discipline import ReminderCallback
 from handlers import report
+from handlers.context import Ctx
 from handlers.filters import HasRole
-from storage.models import Member
 
 log = logging.getLogger(__name__)
 
@@ -35,30 +32,23 @@ def _day_of(stamp: str) -> date | None:
 
 
 async def reminder_pressed(
-    query: CallbackQuery,
-    callback_data: ReminderCallback,
-    state: FSMContext,
-    session: AsyncSession,
-    member: Member,
-    org: OrgConfig,
-    clock: Clock,
-    t: Translator,
+    query: CallbackQuery, callback_data: ReminderCallback, state: FSMContext, ctx: Ctx
 ) -> None:
+    t, member = ctx.t, ctx.member
     day = _day_of(callback_data.day)
     if day is None or callback_data.store < 0:
         await query.answer(t("callback.stale"))
         return
     store_id = callback_data.store or None
-    target = await report_target(session, org, member, day, store_id, clock.now())
+    target = await report_target(ctx.session, ctx.org, member, day, store_id, ctx.now())
     if isinstance(target, Refusal):
         log.info("reminder button refused member=%s store=%s day=%s", member.id, store_id, day)
         await query.answer(t(target.key, **target.params), show_alert=True)
         return
     await query.answer()
     if isinstance(query.message, Message):
-        await report.open_form_for(
-            query.message, state, session, org, target.form, target.subject, target.day, t
-        )
+        draft = await start_draft(ctx.session, ctx.org, target.form, target.subject, target.day)
+        await report.open_form_for(query.message, state, ctx, draft)
 
 
 def create_router() -> Router:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain.numbers import NumberError, examples_for, format_value, parse_number
-from bot.domain.order_dates import EXAMPLES as DATE_EXAMPLES
+from bot.domain.numbers import NumberError, format_value, parse_number
 from bot.domain.order_dates import DateError, deadline_problem, parse_when
+from bot.domain.order_draft import is_deadline_field
 from bot.domain.order_fields import (
     MAX_TEXT_LENGTH,
     TOO_LONG,
@@ -19,10 +19,10 @@ from bot.domain.order_fields import (
 )
 from bot.domain.text_norm import normalize
 from bot.i18n import Translator
-from bot.org.schema import OrderField, OrderType, OrgConfig
+from bot.org.schema import OrgConfig
+from bot.org.sections import OrderField, OrderType
+from bot.views.order_form import example_for
 from storage.models import Store
-
-LINK_EXAMPLE = "https://drive.google.com/abc"
 
 
 @dataclass(frozen=True)
@@ -37,29 +37,6 @@ class FieldResult:
 
 def _unit(field: OrderField) -> str:
     return "money" if field.type == "money" else "number"
-
-
-def example_for(field: OrderField, stores: list[Store], t: Translator) -> str:
-    if field.type in ("number", "money"):
-        if field.type == "number" and field.min is not None:
-            return format_value(field.min, "number", t.locale)
-        return examples_for("money" if field.type == "money" else "number")[0]
-    if field.type == "date":
-        return DATE_EXAMPLES[0]
-    if field.type == "choice" and field.choices:
-        return field.choices[0]
-    if field.type == "store":
-        return stores[0].code if stores else "HS-SHOPEE"
-    if field.type == "link":
-        return LINK_EXAMPLE
-    if field.type in ("photo", "file"):
-        return t(f"order.example.{field.type}")
-    return t("order.example.text")
-
-
-def is_deadline_field(order_type: OrderType, field: OrderField) -> bool:
-    first_date = next((f for f in order_type.fields if f.type == "date"), None)
-    return first_date is not None and first_date.key == field.key
 
 
 def _refuse(field: OrderField, reason: str, stores: list[Store], t: Translator) -> FieldResult:

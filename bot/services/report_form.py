@@ -7,23 +7,44 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.numbers import NumberError, examples_for
+from bot.domain.metric_lookup import is_required
+from bot.domain.numbers import NOT_A_NUMBER, NumberError, examples_for, parse_number
 from bot.domain.plan_days import daily_share
+from bot.domain.report_draft import Draft
 from bot.domain.report_rules import RuleProblem, check_cross, check_value, outlier
+from bot.domain.report_subject import Subject
 from bot.domain.report_text import FieldSpec, field_specs_for_form
+from bot.domain.revisions import Change
 from bot.i18n import Translator
 from bot.org.formula import Comparison
-from bot.org.schema import BaseMetric, Form, OrgConfig
+from bot.org.schema import OrgConfig
+from bot.org.sections import BaseMetric, Form
 from bot.roles import Role
-from bot.services.report_draft import Draft
 from bot.services.reporting import backfill_days
 from storage.models import Member
 from storage.repositories import plans, reports
-from storage.repositories.reports import Change, StaleReportError, StoredReport
+from storage.repositories.reports import StaleReportError, StoredReport
 
 
 def backfill_limit(org: OrgConfig, member: Member) -> int:
     return backfill_days(org, Role(member.role))
+
+
+async def start_draft(
+    session: AsyncSession, org: OrgConfig, form: Form, subject: Subject, day: date
+) -> Draft:
+    """A new run of ``form`` for ``subject`` and ``day``; a report already saved there is the
+    base of a correction (``draft.is_correction()``)."""
+    stored = await reports.load_report(session, subject.key, form.code, day)
+    return Draft.start(
+        subject,
+        form.code,
+        day,
+        form.metric_keys,
+        [k for k in form.metric_keys if is_required(org, form, k)],
+        stored.revision if stored else 0,
+        stored.values if stored else {},
+    )
 
 
 def _form(org: OrgConfig, draft: Draft) -> Form:
@@ -58,6 +79,16 @@ def number_error_text(org: OrgConfig, key: str, error: NumberError, t: Translato
         first=first,
         second=second,
     )
+
+
+def unreadable_text(org: OrgConfig, key: str, text: str, t: Translator) -> str:
+    """The refusal of ``text`` as the value of ``key`` (a command typed at a question)."""
+    metric = _metric(org, key)
+    try:
+        parse_number(text, metric.unit, integer=metric.integer)
+    except NumberError as error:
+        return number_error_text(org, key, error, t)
+    return number_error_text(org, key, NumberError(NOT_A_NUMBER, {"text": text}), t)
 
 
 def rule_text(org: OrgConfig, problem: RuleProblem, t: Translator) -> str:

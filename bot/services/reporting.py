@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.org.schema import Form, OrgConfig
+from bot.domain.report_status import DepartmentStatus, StatusLine
+from bot.domain.report_subject import Subject
+from bot.org.schema import OrgConfig
+from bot.org.sections import Form
 from bot.roles import Role
 from storage.models import Member, Store
 from storage.repositories import catalog, members, reports
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _VN_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?$")
-
-
-@dataclass(frozen=True)
-class Subject:
-    """What a report is about: a store (store forms) or a member (person forms)."""
-
-    key: str
-    label: str
-    store_id: int | None = None
-    member_id: int | None = None
-    store_code: str | None = None
 
 
 def store_subject(store: Store) -> Subject:
@@ -107,6 +99,13 @@ async def subjects_for(
     return [store_subject(s) for s in stores]
 
 
+async def reported_keys(
+    session: AsyncSession, business_date: date, subjects: Sequence[Subject]
+) -> set[str]:
+    """The keys of ``subjects`` with a report for ``business_date``."""
+    return await reports.reported_subjects(session, business_date, [s.key for s in subjects])
+
+
 async def visible_store(session: AsyncSession, member: Member, code: str) -> Store | None:
     """A store the member may see, found by code (case-insensitive); None also when out of scope."""
     store = await catalog.find_active_store(session, code)
@@ -119,26 +118,6 @@ async def visible_store(session: AsyncSession, member: Member, code: str) -> Sto
         return store if store.department_id == member.department_id else None
     own = {s.id for s in await members.member_stores(session, member.id)}
     return store if store.id in own else None
-
-
-@dataclass(frozen=True)
-class StatusLine:
-    label: str
-    reported: bool
-    owners: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class DepartmentStatus:
-    code: str
-    name_vi: str
-    name_en: str
-    per: str
-    lines: tuple[StatusLine, ...]
-
-    @property
-    def missing(self) -> int:
-        return sum(1 for line in self.lines if not line.reported)
 
 
 async def report_status(

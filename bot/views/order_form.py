@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.numbers import examples_for, format_value
+from bot.domain.order_dates import EXAMPLES as DATE_EXAMPLES
+from bot.domain.order_draft import OrderDraft, is_deadline_field
+from bot.domain.records import StoreRow
 from bot.i18n import Translator
-from bot.org.schema import OrderField, OrderType, OrgConfig
-from bot.services.order_draft import OrderDraft
-from bot.services.order_form import example_for, is_deadline_field
+from bot.org.schema import OrgConfig
+from bot.org.sections import OrderField, OrderType
 from bot.views.orders import field_value_text
-from storage.models import Store
 
 MAX_STORE_BUTTONS = 12
+LINK_EXAMPLE = "https://drive.google.com/abc"
 
 
 class OrderFormCallback(CallbackData, prefix="of"):
@@ -29,6 +33,25 @@ def _button(text: str, rid: str, action: str, value: str = "") -> InlineKeyboard
     )
 
 
+def example_for(field: OrderField, stores: Sequence[StoreRow], t: Translator) -> str:
+    """A valid answer for ``field``, shown with its question and with every refusal."""
+    if field.type in ("number", "money"):
+        if field.type == "number" and field.min is not None:
+            return format_value(field.min, "number", t.locale)
+        return examples_for("money" if field.type == "money" else "number")[0]
+    if field.type == "date":
+        return DATE_EXAMPLES[0]
+    if field.type == "choice" and field.choices:
+        return field.choices[0]
+    if field.type == "store":
+        return stores[0].code if stores else "HS-SHOPEE"
+    if field.type == "link":
+        return LINK_EXAMPLE
+    if field.type in ("photo", "file"):
+        return t(f"order.example.{field.type}")
+    return t("order.example.text")
+
+
 def types_keyboard(rid: str, org: OrgConfig, t: Translator) -> InlineKeyboardMarkup:
     rows = [[_button(ot.name.get(t.locale), rid, "type", ot.code)] for ot in org.order_types]
     rows.append([_button(t("button.cancel"), rid, "cancel")])
@@ -40,7 +63,7 @@ def question_text(
     org: OrgConfig,
     order_type: OrderType,
     field: OrderField,
-    stores: list[Store],
+    stores: Sequence[StoreRow],
     t: Translator,
 ) -> str:
     number, total = draft.position(field.key)
@@ -66,7 +89,7 @@ def question_text(
 
 
 def question_keyboard(
-    draft: OrderDraft, field: OrderField, stores: list[Store], t: Translator
+    draft: OrderDraft, field: OrderField, stores: Sequence[StoreRow], t: Translator
 ) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     if field.type == "choice":

@@ -10,11 +10,12 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.numbers import format_value
+from bot.domain.report_draft import Draft
+from bot.domain.report_status import DepartmentStatus
+from bot.domain.report_subject import Subject
+from bot.domain.revisions import Change, RevisionEntry
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
-from bot.services.report_draft import Draft
-from bot.services.reporting import DepartmentStatus, Subject
-from storage.repositories.reports import Change, RevisionEntry
 
 
 class ReportCallback(CallbackData, prefix="rp"):

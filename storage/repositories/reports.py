@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.revisions import Change, RevisionEntry, diff_values
 from storage.models import DailyValue, Member, Report, ValueRevision
 
 
@@ -22,39 +23,12 @@ class StoredReport:
     updated_by_id: int | None
 
 
-@dataclass(frozen=True)
-class Change:
-    metric: str
-    old: float | None
-    new: float | None
-
-
-@dataclass(frozen=True)
-class RevisionEntry:
-    revision: int
-    metric: str
-    old: float | None
-    new: float | None
-    changed_at: datetime
-    changed_by: str | None
-    source: str
-
-
 class StaleReportError(Exception):
     """Someone saved the report after the caller read it; `current` is what is stored now."""
 
     def __init__(self, current: StoredReport | None) -> None:
         super().__init__("report changed since it was read")
         self.current = current
-
-
-def diff_values(old: Mapping[str, float], new: Mapping[str, float | None]) -> list[Change]:
-    changes = []
-    for metric in sorted(set(old) | set(new)):
-        before, after = old.get(metric), new.get(metric, old.get(metric))
-        if before != after:
-            changes.append(Change(metric, before, after))
-    return changes
 
 
 async def load_report(

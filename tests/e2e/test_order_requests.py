@@ -15,6 +15,7 @@ from support.outbox_delivery import deliver_outbox
 
 from bot.roles import Role
 from bot.sandbox.client import BotOutput, SandboxUser
+from bot.views.order_form import OrderFormCallback
 from storage.models import OrderEvent, OrderRequest
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10" + b"\x00" * 64
@@ -314,3 +315,26 @@ async def test_unknown_inputs_in_the_form_get_an_example(app: BotUnderTest, team
     assert "không phải đường link" in bad_link and "https://" in bad_link
     summary = await answer(team.tuan, "drive.google.com/file/abc")
     assert "https://drive.google.com/file/abc" in summary
+
+
+async def test_back_from_the_summary_skip_refused_and_commands_mid_form(
+    app: BotUnderTest, team: Team
+) -> None:
+    summary = await fill_banner_form(team.tuan)
+    assert "Tóm tắt yêu cầu" in summary
+    last = await press(team.tuan, "⬅️ Quay lại")  # from the summary: the last question
+    assert "(5/5)" in last
+    for number in (4, 3, 2, 1):
+        assert f"({number}/5)" in await press(team.tuan, "⬅️ Quay lại")
+    assert "câu hỏi đầu tiên" in await press(team.tuan, "⬅️ Quay lại")
+    first = team.tuan.last_message_with_buttons
+    assert first is not None and "⏭ Bỏ qua" not in first.button_texts
+    back = OrderFormCallback.unpack(first.callback_data("⬅️ Quay lại") or "")
+    skip = OrderFormCallback(rid=back.rid, action="skip").pack()  # forged: no Skip shown
+    forge_callback(app.sandbox, team.tuan, first.message_id or 0, skip)
+    await team.tuan.next_callback_answer()
+    assert "bắt buộc" in (await team.tuan.next_message()).text
+    # A command mid-form is never an answer: /orders runs, then the form goes on.
+    assert "Hàng đợi phòng" in await answer(team.tuan, "/orders")
+    again = await press(team.tuan, SHOPEE_BUTTON, first)
+    assert "Tóm tắt yêu cầu" in again  # every other answer was kept

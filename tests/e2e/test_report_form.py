@@ -364,3 +364,18 @@ async def test_english_member_reports_in_english(app: BotUnderTest, user_factory
     assert "I did not understand the value for" in refusal
     echo = await answer(sam, "12.5m")
     assert "12,500,000 ₫" in echo and "Net merchandise value" in echo
+
+
+async def test_a_command_mid_report_is_refused_at_each_step(
+    app: BotUnderTest, minh: SandboxUser
+) -> None:
+    """Commands of routers after the report's never run mid-report, nor count as answers."""
+    await answer(minh, "/report")
+    refusal = await answer(minh, "/orders")
+    assert "Doanh thu (GMV)" in refusal and "Ví dụ" in refusal
+    assert "(2/7)" in await answer(minh, "12,5tr")
+    summary = await answer(minh, FULL_REPORT)
+    assert "Tóm tắt" in summary
+    assert "Xác nhận / Sửa / Huỷ" in await answer(minh, "/orders")
+    await minh.press("✅ Xác nhận")
+    assert "Đã lưu" in (await minh.next_message()).text
