@@ -35,7 +35,8 @@ from bot.org.loader import load_org
 from bot.org.sync import sync_org
 from bot.sandbox.models import ChatEvent
 from bot.sandbox.server import SANDBOX_TOKEN, SandboxServer
-from jobs.runner import default_handlers, run_job
+from jobs.runner import run_job
+from jobs.table import default_handlers
 from storage.database import open_database
 from storage.models import Member, OutboxMessage
 from storage.repositories import catalog, outbox
@@ -47,9 +48,7 @@ REMINDER_AT = datetime(2026, 11, 21, 3, 30, tzinfo=UTC)  # 10:30 in Ho Chi Minh 
 
 def busiest_second(times: list[float]) -> int:
     ordered = sorted(times)
-    return max(
-        (bisect.bisect_left(ordered, t + 1.0) - i for i, t in enumerate(ordered)), default=0
-    )
+    return max((bisect.bisect_left(ordered, t + 1.0) - i for i, t in enumerate(ordered)), default=0)
 
 
 async def seed(database_url: str, members: int) -> None:

@@ -32,7 +32,8 @@ def _parse_at(text: str, org: OrgConfig) -> datetime:
 def list_jobs() -> None:
     """Each job with its next fire time (org timezone) and its last 3 runs."""
     from bot.clock import SystemClock
-    from jobs.registry import job_specs, next_fire_time
+    from jobs.registry import next_fire_time
+    from jobs.table import job_specs
     from storage.repositories import jobs as job_runs
 
     async def work(org: OrgConfig, database: Database) -> list[str]:
@@ -66,7 +67,8 @@ def run_command(
 ) -> None:
     """Run one job now (or as of --at) unless it already ran for that period."""
     from bot.clock import SystemClock
-    from jobs.runner import RunOutcome, UnknownJobError, default_handlers, run_job
+    from jobs.runner import RunOutcome, UnknownJobError, run_job
+    from jobs.table import default_handlers
 
     async def work(org: OrgConfig, database: Database) -> RunOutcome:
         now = SystemClock().now()

@@ -23,11 +23,13 @@ from bot.charts.data import AttainmentOverview, RankedItem
 from bot.charts.run import render
 from bot.delivery.payloads import document_payload, message_payload, photo_payload
 from bot.domain.months import YearMonth
+from bot.domain.outbox import Priority
 from bot.domain.periods import Period, month_period, week_period
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.roles import Role
-from bot.services.export import ExportRequest, build_export
+from bot.services.export import build_export
+from bot.services.export_request import ExportRequest
 from bot.services.kpi import all_target, store_set_kpi
 from bot.services.reminders import check_day
 from bot.services.reporting import default_business_date
@@ -39,7 +41,6 @@ from storage.repositories import alerts as alert_repo
 from storage.repositories import catalog, outbox
 
 log = logging.getLogger(__name__)
-DIGEST_PRIORITY = 90
 RANKED = 3  # stores named at the top and at the bottom
 ALERT_WINDOW = timedelta(days=31)  # open alerts older than this are left to /kpi
 
@@ -187,14 +188,14 @@ async def _queue(
     queued = int(
         await outbox.enqueue(
             session, dedupe_key=f"{key}:{chat_id}:1", chat_id=chat_id, kind="digest",
-            payload=first, priority=DIGEST_PRIORITY, now=now,
+            payload=first, priority=Priority.DIGEST, now=now,
         )
     )  # fmt: skip
     if document is not None:
         data, name, caption = document
         queued += await outbox.enqueue(
             session, dedupe_key=f"{key}:{chat_id}:2", chat_id=chat_id, kind="digest",
-            payload=document_payload(data, name, caption), priority=DIGEST_PRIORITY, now=now,
+            payload=document_payload(data, name, caption), priority=Priority.DIGEST, now=now,
         )  # fmt: skip
     return queued
 

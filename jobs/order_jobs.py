@@ -13,15 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.payloads import message_payload
 from bot.domain.order_workflow import WORKING, Part, Status, is_overdue
+from bot.domain.outbox import Priority
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
-from bot.services.order_notify import ORDER_PRIORITY, REMINDER_PRIORITY, queue_card
-from bot.views.orders import department_text, load_view, local_text
+from bot.services.order_notify import queue_card
+from bot.services.order_view import load_view
+from bot.views.orders import department_text, local_text
 from storage.models import Member, OrderRequest
 from storage.repositories import catalog, outbox
 from storage.repositories import orders as repo
 
-DIGEST_PRIORITY = 90
 # Reminders to the assignee when this much time is left before the deadline, largest first.
 DUE_REMINDERS = (("due24", timedelta(hours=24)), ("due2", timedelta(hours=2)))
 
@@ -81,7 +82,7 @@ async def _due_messages(
     order: OrderRequest,
     at: datetime,
     managers: dict[int, list[Member]],
-) -> list[tuple[str, list[Member], frozenset[Part], dict[str, str], int]]:
+) -> list[tuple[str, list[Member], frozenset[Part], dict[str, str], Priority]]:
     messages = []
     deadline = local_text(order.deadline, org.tz) if order.deadline else "—"
     order_type = org.order_type(order.type_code) if order.type_code else None
@@ -91,7 +92,7 @@ async def _due_messages(
             recipients = await _managers(session, managers, order.department_id)
             params = {"hours": f"{hours:g}", "deadline": deadline}
             messages.append(
-                ("approval", recipients, frozenset({Part.MANAGER}), params, REMINDER_PRIORITY)
+                ("approval", recipients, frozenset({Part.MANAGER}), params, Priority.REMINDER)
             )
     if order.deadline is None:
         return messages
@@ -101,12 +102,12 @@ async def _due_messages(
         if kind is not None and assignee is not None:
             params = {"deadline": deadline, "hours": ""}
             messages.append(
-                (kind, [assignee], frozenset({Part.ASSIGNEE}), params, REMINDER_PRIORITY)
+                (kind, [assignee], frozenset({Part.ASSIGNEE}), params, Priority.REMINDER)
             )
     if is_overdue(order.status, order.deadline.timestamp(), at.timestamp()):
         recipients = await _managers(session, managers, order.department_id)
         params = {"deadline": deadline, "hours": ""}
-        messages.append(("overdue", recipients, frozenset(), params, ORDER_PRIORITY))
+        messages.append(("overdue", recipients, frozenset(), params, Priority.NOTICE))
     return messages
 
 
@@ -147,7 +148,7 @@ async def morning_summary(session: AsyncSession, org: OrgConfig, period: str, at
                 chat_id=manager.telegram_id,
                 kind="order_summary",
                 payload=message_payload(text),
-                priority=DIGEST_PRIORITY,
+                priority=Priority.DIGEST,
                 now=at,
             )
     return f"{sent} summaries queued for {len(by_department)} departments"

@@ -1,4 +1,4 @@
-"""Which scheduled jobs exist, when they fire and which period each run belongs to.
+"""When jobs fire and which period each run belongs to (the jobs themselves: ``jobs.table``).
 
 Everything here is pure: the schedule comes from the org file (``schedules``), every trigger is a
 ``CronTrigger`` in the org timezone, and the period key of a run ("2026-11-21", "2026-W47",
@@ -7,13 +7,16 @@ Everything here is pure: the schedule comes from the org file (``schedules``), e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.org.schema import WEEKDAYS, OrgConfig
+from bot.org.fields import WEEKDAYS, MonthlyTime, WeeklyTime
+from bot.org.schema import OrgConfig
+from bot.org.sections import Schedules
 
 Cadence = Literal["interval", "daily", "weekly", "monthly"]
 
@@ -40,8 +43,51 @@ class JobSpec:
         return zone
 
 
-def _daily(name: str, at: time, tz: tzinfo) -> JobSpec:
-    return JobSpec(name, CronTrigger(hour=at.hour, minute=at.minute, timezone=tz), "daily")
+Schedule = Callable[[str, OrgConfig], JobSpec | None]
+"""When a job fires, read from the org file: its spec, or None if the org does not schedule it."""
+
+
+def daily(pick: Callable[[Schedules], time | None]) -> Schedule:
+    """Once a day at the time ``pick`` reads from the org's schedules (None: not scheduled)."""
+
+    def spec(name: str, org: OrgConfig) -> JobSpec | None:
+        at = pick(org.schedules)
+        if at is None:
+            return None
+        return JobSpec(name, CronTrigger(hour=at.hour, minute=at.minute, timezone=org.tz), "daily")
+
+    return spec
+
+
+def every(minutes: int) -> Schedule:
+    """Every ``minutes`` on the clock, whatever the org file says (see ``every_minutes``)."""
+    _check_divides_the_hour(minutes)
+    return lambda name, org: every_minutes(name, minutes, org.tz)
+
+
+def weekly(pick: Callable[[Schedules], WeeklyTime]) -> Schedule:
+    def spec(name: str, org: OrgConfig) -> JobSpec:
+        weekday, at = pick(org.schedules)
+        trigger = CronTrigger(
+            day_of_week=WEEKDAYS[weekday], hour=at.hour, minute=at.minute, timezone=org.tz
+        )
+        return JobSpec(name, trigger, "weekly")
+
+    return spec
+
+
+def monthly(pick: Callable[[Schedules], MonthlyTime]) -> Schedule:
+    def spec(name: str, org: OrgConfig) -> JobSpec:
+        day, at = pick(org.schedules)
+        trigger = CronTrigger(day=day, hour=at.hour, minute=at.minute, timezone=org.tz)
+        return JobSpec(name, trigger, "monthly")
+
+    return spec
+
+
+def _check_divides_the_hour(minutes: int) -> None:
+    if minutes <= 0 or 60 % minutes:
+        raise ValueError(f"minutes must divide 60, got {minutes}")
 
 
 def every_minutes(name: str, minutes: int, tz: tzinfo) -> JobSpec:
@@ -49,52 +95,8 @@ def every_minutes(name: str, minutes: int, tz: tzinfo) -> JobSpec:
 
     Its period is the slot it fires for, ``2026-11-21T10:15``, so each slot runs once.
     """
-    if minutes <= 0 or 60 % minutes:
-        raise ValueError(f"minutes must divide 60, got {minutes}")
+    _check_divides_the_hour(minutes)
     return JobSpec(name, CronTrigger(minute=f"*/{minutes}", timezone=tz), "interval")
-
-
-def job_specs(org: OrgConfig) -> list[JobSpec]:
-    """The jobs of ``org`` in the order they fire during a day (nudge only when configured)."""
-    schedules, tz = org.schedules, org.tz
-    specs: list[JobSpec] = []
-    if schedules.nudge is not None:
-        specs.append(_daily("nudge", schedules.nudge, tz))
-    specs.append(_daily("reminder", schedules.reminder, tz))
-    specs.append(_daily("escalation", schedules.escalation, tz))
-    specs.append(_daily("alerts", schedules.alerts_at, tz))  # KPI rules, after the deadline
-    specs.append(every_minutes("alert_escalation", 15, tz))  # unacknowledged critical alerts
-    specs.append(_daily("daily_digest", schedules.daily_digest, tz))
-    specs.append(_daily("order_summary", schedules.order_summary, tz))
-    specs.append(every_minutes("order_sla", 15, tz))  # order deadlines and approvals (SLA)
-    weekly = schedules.weekly_digest
-    specs.append(
-        JobSpec(
-            "weekly_digest",
-            CronTrigger(
-                day_of_week=WEEKDAYS[weekly.weekday],
-                hour=weekly.at.hour,
-                minute=weekly.at.minute,
-                timezone=tz,
-            ),
-            "weekly",
-        )
-    )
-    monthly = schedules.monthly_digest
-    specs.append(
-        JobSpec(
-            "monthly_digest",
-            CronTrigger(
-                day=monthly.day, hour=monthly.at.hour, minute=monthly.at.minute, timezone=tz
-            ),
-            "monthly",
-        )
-    )
-    return specs
-
-
-def find_spec(org: OrgConfig, name: str) -> JobSpec | None:
-    return next((spec for spec in job_specs(org) if spec.name == name), None)
 
 
 def period_for(spec: JobSpec, fire_time_local: datetime) -> str:

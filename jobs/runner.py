@@ -8,7 +8,7 @@ raises rolls the whole transaction back, so no row is left and a later run may r
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -16,37 +16,17 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.org.schema import OrgConfig
-from jobs import alert_jobs, digest_jobs, order_jobs
-from jobs.discipline import escalation_job, nudge_job, reminder_job
-from jobs.registry import find_spec, job_specs, period_for
+from jobs.registry import period_for
+from jobs.table import JobHandler, find_spec, job_specs
 from storage.repositories import jobs as job_runs
 
 log = logging.getLogger(__name__)
-
-JobHandler = Callable[[AsyncSession, OrgConfig, str, datetime], Awaitable[str | None]]
-"""``async (session, org, period, at) -> detail``: queues its messages through ``session``."""
 
 Status = Literal["done", "already_ran", "failed"]
 
 
 class UnknownJobError(LookupError):
     """The job is not scheduled in this org file, or has no handler."""
-
-
-def default_handlers() -> dict[str, JobHandler]:
-    """The handler of every job name."""
-    return {
-        "nudge": nudge_job,
-        "reminder": reminder_job,
-        "escalation": escalation_job,
-        "alerts": alert_jobs.evaluate,
-        "alert_escalation": alert_jobs.escalate,
-        "daily_digest": digest_jobs.daily_digest,
-        "weekly_digest": digest_jobs.weekly_digest,
-        "monthly_digest": digest_jobs.monthly_digest,
-        "order_summary": order_jobs.morning_summary,
-        "order_sla": order_jobs.sla_reminders,
-    }
 
 
 @dataclass(frozen=True)

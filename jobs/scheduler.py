@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.org.schema import OrgConfig
-from jobs.registry import find_spec, job_specs, period_for, previous_fire_time
-from jobs.runner import JobHandler, RunOutcome, run_job
+from jobs.registry import period_for, previous_fire_time
+from jobs.runner import RunOutcome, run_job
+from jobs.table import JobHandler, find_spec, job_specs
 from storage.repositories import jobs as job_runs
 
 

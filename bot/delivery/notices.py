@@ -6,37 +6,15 @@ import html
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.payloads import message_payload
+from bot.domain.outbox import Priority
 from bot.i18n import Translator
-from bot.roles import Role
-from storage.models import Member
 from storage.repositories import outbox
-from storage.repositories.members import get_member_by_telegram_id
+from storage.repositories.members import get_member_by_telegram_id, managers_or_admins
 
 log = logging.getLogger(__name__)
-NOTICE_PRIORITY = 30
-
-
-async def _managers_of(session: AsyncSession, member: Member) -> list[Member]:
-    """The member's department managers; admins when the department has none."""
-    query = select(Member).where(
-        Member.active.is_(True), Member.reachable.is_(True), Member.id != member.id
-    )
-    if member.department_id is not None:
-        managers = (
-            await session.scalars(
-                query.where(
-                    Member.role == Role.MANAGER.value,
-                    Member.department_id == member.department_id,
-                )
-            )
-        ).all()
-        if managers:
-            return list(managers)
-    return list((await session.scalars(query.where(Member.role == Role.ADMIN.value))).all())
 
 
 async def queue_unreachable_notice(session: AsyncSession, telegram_id: int, now: datetime) -> int:
@@ -45,7 +23,7 @@ async def queue_unreachable_notice(session: AsyncSession, telegram_id: int, now:
     if member is None:
         return 0
     queued = 0
-    for manager in await _managers_of(session, member):
+    for manager in await managers_or_admins(session, member.id, member.department_id):
         t = Translator(manager.locale)
         text = t("delivery.unreachable", name=html.escape(member.full_name))
         if await outbox.enqueue(
@@ -54,7 +32,7 @@ async def queue_unreachable_notice(session: AsyncSession, telegram_id: int, now:
             chat_id=manager.telegram_id,
             kind="unreachable",
             payload=message_payload(text),
-            priority=NOTICE_PRIORITY,
+            priority=Priority.NOTICE,
             now=now,
         ):
             queued += 1

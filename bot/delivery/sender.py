@@ -5,7 +5,7 @@ Payloads (``OutboxMessage.payload``, JSON) are built by ``bot.delivery.payloads`
 
 How a drain works:
 
-* Due rows are claimed, by priority (alerts 10 < reminders 50 < digests 90) then id, with
+* Due rows are claimed by ``Priority`` (alerts first, digests last) then id, with
   ``outbox.pending(lock=True)`` (FOR UPDATE SKIP LOCKED on PostgreSQL). The claim moves their
   ``not_before`` forward by a lease and commits, so other senders skip them while this one
   works without holding a transaction open across HTTP calls. Rows still unsent when the drain
@@ -48,15 +48,14 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.delivery.limits import RateLimiter, RateLimits, Sleep
 from bot.delivery.notices import queue_unreachable_notice
 from bot.delivery.payloads import PayloadError, deliver
-from storage.models import Member, OutboxMessage
-from storage.repositories import outbox
+from storage.models import OutboxMessage
+from storage.repositories import members, outbox
 
 log = logging.getLogger(__name__)
 
@@ -182,11 +181,7 @@ class OutboxSender:
     async def next_due(self) -> datetime | None:
         """When the earliest pending message comes due (None: the queue is empty)."""
         async with self.session_factory() as session:
-            return await session.scalar(
-                select(func.min(OutboxMessage.not_before)).where(
-                    OutboxMessage.status == outbox.PENDING
-                )
-            )
+            return await outbox.next_due(session)
 
     # claiming
 
@@ -204,11 +199,7 @@ class OutboxSender:
             return
         async with self.session_factory() as session, session.begin():
             for row in rows:
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == row.id, OutboxMessage.status == outbox.PENDING)
-                    .values(not_before=row.not_before)
-                )
+                await outbox.release(session, row.id, row.not_before)
 
     # sending
 
@@ -363,7 +354,7 @@ class OutboxSender:
     # bookkeeping, one short transaction each
 
     async def _load(self, session: AsyncSession, row: _Claimed) -> OutboxMessage:
-        message = await session.get(OutboxMessage, row.id)
+        message = await outbox.get(session, row.id)
         if message is None:
             raise LookupError(f"outbox row {row.id} disappeared")
         return message
@@ -394,16 +385,13 @@ class OutboxSender:
 
     async def _reschedule(self, row: _Claimed, seconds: float, error: str) -> None:
         async with self.session_factory() as session, session.begin():
-            message = await self._load(session, row)
-            message.not_before = self.clock.now() + timedelta(seconds=seconds)
-            message.last_error = error
+            retry_at = self.clock.now() + timedelta(seconds=seconds)
+            await outbox.reschedule(session, await self._load(session, row), retry_at, error)
 
     async def _mark_unreachable(self, row: _Claimed, error: str) -> None:
         async with self.session_factory() as session, session.begin():
             await outbox.mark_failed(session, await self._load(session, row), error, None)
             if row.chat_id > 0:
-                await session.execute(
-                    update(Member).where(Member.telegram_id == row.chat_id).values(reachable=False)
-                )
+                await members.mark_unreachable(session, row.chat_id)
                 await queue_unreachable_notice(session, row.chat_id, self.clock.now())
         log.warning("outbox #%s: chat %s blocked the bot; marked unreachable", row.id, row.chat_id)

@@ -10,16 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from bot.delivery import Rate, RateLimits
 from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
 from bot.sandbox.client import BotOutput, SandboxUser
 from bot.services.alerts import deadline_of, latest_due_date
-from jobs.runner import default_handlers, run_job
-from storage.models import Store
-from storage.repositories import reports
+from jobs.runner import run_job
+from jobs.table import default_handlers
+from storage.repositories import catalog, reports
 
 if TYPE_CHECKING:
     from bot.demo.scenario import Scenario, Scene
@@ -67,9 +65,10 @@ class AlertsDemo:
 
     async def _record_late_invoice(self, org: OrgConfig, day: date) -> None:
         async with self.s.database.session_factory() as session, session.begin():
-            store_id = await session.scalar(select(Store.id).where(Store.code == STORE))
-            if store_id is None:
+            store = await catalog.get_store_by_code(session, STORE)
+            if store is None:
                 raise AssertionError(f"no store {STORE}")
+            store_id = store.id
             key = f"store:{store_id}"
             stored = await reports.load_report(session, key, "growth", day)
             await reports.save_report(

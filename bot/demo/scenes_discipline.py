@@ -16,7 +16,8 @@ from bot.demo.scenario import invite_token
 from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
 from bot.sandbox.client import BotOutput, SandboxUser
-from jobs.runner import default_handlers, run_job
+from jobs.runner import run_job
+from jobs.table import default_handlers
 
 if TYPE_CHECKING:
     from bot.demo.scenario import Scenario, Scene

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from bot.domain.months import YearMonth
-from bot.domain.plan_file import WeightRow
-from bot.org.schema import PlanSettings
+from bot.domain.plan_rows import WeightRow
+from bot.org.sections import PlanSettings
 
 
 def org_day_weights(settings: PlanSettings, month: YearMonth) -> dict[str, float]:

@@ -19,7 +19,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.org.schema import REFERENCE_SINK, UNION_TAGS, Loc, OrgConfig, ReferenceProblem, suggest
+from bot.org.references import REFERENCE_SINK, Loc, ReferenceProblem, suggest
+from bot.org.schema import OrgConfig
+from bot.org.sections import UNION_TAGS
 
 log = logging.getLogger(__name__)
 

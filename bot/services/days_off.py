@@ -14,11 +14,11 @@ from datetime import date, datetime
 from html import escape
 from typing import Literal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.payloads import message_payload
 from bot.domain.day_off_dates import DayOffRequest, check_days, parse_days_off
+from bot.domain.outbox import Priority
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.roles import Role
@@ -26,11 +26,9 @@ from bot.services.scope import scope_of
 from bot.views import discipline as views
 from storage.models import DayOff, Member
 from storage.repositories import days_off, outbox
-from storage.repositories.discipline import department_managers
+from storage.repositories.members import managers_or_admins
 
 log = logging.getLogger(__name__)
-
-NOTICE_PRIORITY = 30
 
 
 def local_today(org: OrgConfig, now: datetime) -> date:
@@ -45,28 +43,6 @@ class RequestOutcome:
     approvers: int  # how many people were asked to decide
 
 
-async def _approvers(session: AsyncSession, member: Member) -> list[Member]:
-    """Managers of the member's department (not the member); admins when there are none."""
-    managers = [
-        m
-        for m in (await department_managers(session)).get(member.department_id or -1, [])
-        if m.id != member.id
-    ]
-    if managers:
-        return managers
-    admins = await session.scalars(
-        select(Member)
-        .where(
-            Member.active.is_(True),
-            Member.reachable.is_(True),
-            Member.role == Role.ADMIN.value,
-            Member.id != member.id,
-        )
-        .order_by(Member.id)
-    )
-    return list(admins.all())
-
-
 async def request_days_off(
     session: AsyncSession, org: OrgConfig, member: Member, text: str, now: datetime
 ) -> RequestOutcome:
@@ -77,7 +53,7 @@ async def request_days_off(
     rows = await days_off.request_days(session, member.id, request.days, request.reason, now)
     created = tuple(row.day for row in rows)
     unchanged = tuple(day for day in request.days if day not in created)
-    approvers = await _approvers(session, member) if rows else []
+    approvers = await managers_or_admins(session, member.id, member.department_id) if rows else []
     stamp = days_off.request_stamp(rows[0]) if rows else 0
     for approver in approvers:
         t = Translator(approver.locale)
@@ -90,7 +66,7 @@ async def request_days_off(
                 views.day_off_request_text(member.full_name, created, request.reason, t),
                 views.day_off_keyboard(rows[0].id, stamp, t),
             ),
-            priority=NOTICE_PRIORITY,
+            priority=Priority.NOTICE,
             now=now,
         )
     log.info("day off requested member=%s days=%s approvers=%s", member.id, created, len(approvers))
@@ -173,7 +149,7 @@ async def decide_day_off(
                 days=views.days_text(days, t),
             )
         ),
-        priority=NOTICE_PRIORITY,
+        priority=Priority.NOTICE,
         now=now,
     )
     log.info("day off request=%s %s by member=%s", first.id, status, decider.id)

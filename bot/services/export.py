@@ -11,18 +11,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.derived_metrics import compute_derived
 from bot.domain.months import YearMonth
 from bot.domain.plan_days import daily_plan
 from bot.i18n import Translator
-from bot.org.schema import BaseMetric, Metric, OrgConfig
+from bot.org.schema import OrgConfig
+from bot.org.sections import BaseMetric, Metric
+from bot.services.export_request import ExportRequest, SheetSource
+from bot.services.order_export import requests_sheet, timeline_sheet
 from bot.services.plans import plan_metrics
-from bot.services.scope import Scope
 from bot.services.xlsx import Column, ColumnKind, Sheet, workbook_bytes
 from storage.models import Plan
 from storage.repositories import export_reads
@@ -40,26 +43,6 @@ UNIT_KINDS: dict[str, ColumnKind] = {
 
 
 @dataclass(frozen=True)
-class ExportRequest:
-    """What to export: ``month`` as seen by ``scope``; ``today`` is the latest business date
-    with numbers (plans count "to date" up to it). ``t`` gives the sheet and column names."""
-
-    org: OrgConfig
-    scope: Scope
-    month: YearMonth
-    today: date
-    t: Translator
-
-    @property
-    def last_day(self) -> date:
-        """The last day with numbers: the month's end, or today in the current month."""
-        return min(self.month.last_day, self.today)
-
-
-SheetSource = Callable[[AsyncSession, ExportRequest], Awaitable[Sheet | None]]
-
-
-@dataclass(frozen=True)
 class ExportFile:
     file_name: str
     content: bytes
@@ -69,9 +52,6 @@ class ExportFile:
 
 def default_sheets() -> list[SheetSource]:
     """The sheets of every export, in order. Features append their own sources here."""
-    # Imported here: the order sheets import ExportRequest from this module.
-    from bot.services.order_export import requests_sheet, timeline_sheet
-
     return [daily_values_sheet, plan_attainment_sheet, people_sheet, requests_sheet, timeline_sheet]
 
 
@@ -162,7 +142,7 @@ async def daily_values_sheet(session: AsyncSession, request: ExportRequest) -> S
         by_row.items(), key=lambda i: (i[0][0], stores[i[0][1]].code)
     ):
         store = stores[store_id]
-        computed = org.compute_derived(numbers)
+        computed = compute_derived(org.derived_order, numbers)
         sheet.rows.append(
             [
                 day,

@@ -9,7 +9,7 @@ from datetime import datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.export import ExportRequest
+from bot.services.export_request import ExportRequest
 from bot.services.xlsx import Column, Sheet
 from bot.views.orders import type_name
 from storage.models import Member, OrderRequest, Store

@@ -17,6 +17,36 @@ async def get_member_by_telegram_id(session: AsyncSession, telegram_id: int) -> 
     )
 
 
+async def mark_unreachable(session: AsyncSession, telegram_id: int) -> None:
+    """The member blocked the bot: nothing proactive is sent to them until they come back."""
+    await session.execute(
+        update(Member).where(Member.telegram_id == telegram_id).values(reachable=False)
+    )
+
+
+async def managers_or_admins(
+    session: AsyncSession, member_id: int, department_id: int | None
+) -> list[Member]:
+    """Who decides for a member: their department's managers, or the admins when it has none.
+
+    Only active, reachable people other than the member, by id.
+    """
+    others = (
+        select(Member)
+        .where(Member.active.is_(True), Member.reachable.is_(True), Member.id != member_id)
+        .order_by(Member.id)
+    )
+    if department_id is not None:
+        managers = await session.scalars(
+            others.where(Member.role == "manager", Member.department_id == department_id)
+        )
+        found = list(managers.all())
+        if found:
+            return found
+    admins = await session.scalars(others.where(Member.role == "admin"))
+    return list(admins.all())
+
+
 async def add_member(session: AsyncSession, member: Member) -> Member:
     session.add(member)
     await session.flush()

@@ -18,12 +18,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.outbox import Priority
 from storage.models import OutboxMessage
 
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
-DEFAULT_PRIORITY = 50  # lower is sent first
 
 
 async def enqueue(
@@ -33,7 +33,7 @@ async def enqueue(
     chat_id: int,
     kind: str,
     payload: dict[str, Any],
-    priority: int = DEFAULT_PRIORITY,
+    priority: int = Priority.REMINDER,
     now: datetime,
     not_before: datetime | None = None,
 ) -> bool:
@@ -70,7 +70,7 @@ class NewMessage:
     chat_id: int
     kind: str
     payload: dict[str, Any]
-    priority: int = DEFAULT_PRIORITY
+    priority: int = Priority.REMINDER
 
 
 async def enqueue_many(
@@ -165,6 +165,26 @@ async def claim(
     return taken
 
 
+async def release(session: AsyncSession, message_id: int, not_before: datetime) -> None:
+    """Give a claimed row that was not sent its ``not_before`` back (only while pending)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
+        .values(not_before=not_before)
+    )
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the earliest pending message comes due (None: the queue is empty)."""
+    return await session.scalar(
+        select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == PENDING)
+    )
+
+
+async def get(session: AsyncSession, message_id: int) -> OutboxMessage | None:
+    return await session.get(OutboxMessage, message_id)
+
+
 async def count_due(session: AsyncSession, now: datetime) -> int:
     """Pending messages due by ``now`` (pass now + the lease to include rows being sent)."""
     count = await session.scalar(
@@ -179,6 +199,15 @@ async def mark_sent(session: AsyncSession, msg: OutboxMessage, now: datetime) ->
     msg.status = SENT
     msg.sent_at = now
     msg.attempts += 1
+    await session.flush()
+
+
+async def reschedule(
+    session: AsyncSession, msg: OutboxMessage, not_before: datetime, error: str
+) -> None:
+    """Try again from ``not_before`` without counting an attempt (Telegram asked us to wait)."""
+    msg.not_before = not_before
+    msg.last_error = error
     await session.flush()
 
 

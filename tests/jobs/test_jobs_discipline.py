@@ -16,7 +16,8 @@ from support.report_rows import add_store_report
 
 from bot.clock import FrozenClock
 from bot.org.schema import OrgConfig
-from jobs.runner import default_handlers, run_job
+from jobs.runner import run_job
+from jobs.table import default_handlers
 from storage.models import DayOff, Member, OutboxMessage, Store
 from storage.repositories import catalog
 

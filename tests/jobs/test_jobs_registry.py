@@ -13,12 +13,11 @@ from bot.org.schema import OrgConfig
 from jobs.registry import (
     JobSpec,
     every_minutes,
-    find_spec,
-    job_specs,
     next_fire_time,
     period_for,
     previous_fire_time,
 )
+from jobs.table import find_spec, job_specs
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import FrozenClock
 from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
-from jobs.runner import JobHandler, UnknownJobError, default_handlers, run_job
+from jobs.runner import UnknownJobError, run_job
+from jobs.table import JobHandler, default_handlers
 from storage.models import JobRun, OutboxMessage
 from storage.repositories import jobs as job_runs
 from storage.repositories import outbox

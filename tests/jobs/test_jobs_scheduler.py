@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import FrozenClock
 from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
-from jobs.runner import RunOutcome, default_handlers, run_job
+from jobs.runner import RunOutcome, run_job
 from jobs.scheduler import build_scheduler, catch_up
+from jobs.table import default_handlers
 from storage.repositories import jobs as job_runs
 
 SF = async_sessionmaker[AsyncSession]

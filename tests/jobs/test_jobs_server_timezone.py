@@ -15,9 +15,9 @@ from bot.clock import FrozenClock
 from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
 from bot.services.reporting import default_business_date
-from jobs.registry import find_spec, next_fire_time, period_for
-from jobs.runner import default_handlers
+from jobs.registry import next_fire_time, period_for
 from jobs.scheduler import build_scheduler
+from jobs.table import default_handlers, find_spec
 
 
 @pytest.fixture(params=["UTC", "America/Los_Angeles", "Asia/Tokyo", "Pacific/Kiritimati"])

@@ -7,7 +7,7 @@ from org_helpers import DEMO_ORG, edit, line_number
 from bot.domain.months import YearMonth
 from bot.domain.plan_weights import org_day_weights
 from bot.org.loader import load_org, parse_org_text
-from bot.org.schema import PlanSettings
+from bot.org.sections import PlanSettings
 
 DEMO_TEXT = DEMO_ORG.read_text(encoding="utf-8")
 

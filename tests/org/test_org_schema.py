@@ -1,4 +1,4 @@
-"""OrgConfig used from code: lookups, derived metrics, local validation rules."""
+"""OrgConfig used from code: lookups, derived metrics, working days, local validation rules."""
 
 from __future__ import annotations
 
@@ -9,16 +9,13 @@ import pytest
 from org_helpers import DEMO_ORG
 from pydantic import ValidationError
 
+from bot.domain.derived_metrics import compute_derived
+from bot.domain.metric_lookup import is_required, metric_for_alias
+from bot.domain.working_days import is_working_day
+from bot.org.fields import MonthlyTime, WeeklyTime
 from bot.org.loader import load_org
-from bot.org.schema import (
-    BaseMetric,
-    DerivedMetric,
-    MonthlyTime,
-    OrgConfig,
-    ReportSettings,
-    Schedules,
-    WeeklyTime,
-)
+from bot.org.schema import OrgConfig
+from bot.org.sections import BaseMetric, DerivedMetric, ReportSettings, Schedules
 
 
 @pytest.fixture(scope="module")
@@ -73,10 +70,10 @@ def test_forms(org: OrgConfig) -> None:
     ]
     live = org.form_for_department("livestream")
     assert live is not None and live.per == "person"
-    assert org.is_required(live, "live_hours") is True
-    assert org.is_required(live, "gmv") is False
-    assert org.is_required(growth, "gmv") is True
-    assert org.is_required(growth, "videos") is False
+    assert is_required(org, live, "live_hours") is True
+    assert is_required(org, live, "gmv") is False
+    assert is_required(org, growth, "gmv") is True
+    assert is_required(org, growth, "videos") is False
     assert org.form_for_department("nope") is None
 
 
@@ -92,15 +89,15 @@ def test_aliases(org: OrgConfig) -> None:
         ("koc", "koc_orders"),
         ("nmv", "nmv"),
     ]:
-        metric = org.metric_for_alias(text)
+        metric = metric_for_alias(org, text)
         assert metric is not None and metric.key == key, text
-    assert org.metric_for_alias("aov") is None
-    assert org.metric_for_alias("xyz") is None
+    assert metric_for_alias(org, "aov") is None
+    assert metric_for_alias(org, "xyz") is None
 
 
 def test_compute_derived(org: OrgConfig) -> None:
     values = {"gmv": 12_500_000, "orders": 50, "traffic": 2000, "cancelled": 2, "ads_cost": 0}
-    derived = org.compute_derived(values)
+    derived = compute_derived(org.derived_order, values)
     assert derived["aov"] == pytest.approx(250_000)
     assert derived["cr"] == pytest.approx(2.5)
     assert derived["cancel_rate"] == pytest.approx(4)
@@ -119,7 +116,10 @@ def test_derived_metrics_may_build_on_each_other() -> None:
         }
     )
     assert [m.key for m in org.derived_order] == ["profit", "margin"]
-    assert org.compute_derived({"gmv": 200, "cost": 150}) == {"profit": 50, "margin": 25}
+    assert compute_derived(org.derived_order, {"gmv": 200, "cost": 150}) == {
+        "profit": 50,
+        "margin": 25,
+    }
 
 
 def test_schedules_and_report_defaults(org: OrgConfig) -> None:
@@ -130,14 +130,14 @@ def test_schedules_and_report_defaults(org: OrgConfig) -> None:
     dumped = org.model_dump(mode="json")
     assert dumped["schedules"]["weekly_digest"] == "mon 09:00"
     assert dumped["report"]["deadline"] == "10:30"
-    assert not org.is_working_day(date(2026, 4, 30))
-    assert org.is_working_day(date(2026, 5, 3))
+    assert not is_working_day(org.report, date(2026, 4, 30))
+    assert is_working_day(org.report, date(2026, 5, 3))
 
 
 def test_working_days_range() -> None:
     report = ReportSettings.model_validate({"working_days": "mon..fri"})
     assert report.working_days == ("mon", "tue", "wed", "thu", "fri")
-    assert not report.is_working_day(date(2026, 5, 2))  # a Saturday
+    assert not is_working_day(report, date(2026, 5, 2))  # a Saturday
     with pytest.raises(ValidationError):
         ReportSettings.model_validate({"working_days": "fri..mon"})
 

@@ -1,0 +1,246 @@
+"""The data of the KPI benchmark: the demo org grown to 500 stores, 400 days of reports with
+12 metrics each, and monthly plans, bulk-loaded into a fresh SQLite file or PostgreSQL schema."""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.domain.periods import month_key, months_touched
+from bot.org.schema import OrgConfig
+from bot.org.sync import sync_org
+from storage.database import Database, open_database
+from storage.models import Member
+from storage.repositories import catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_ORG = ROOT / "examples" / "demo-org.yaml"
+DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+STORES, BRANDS, DAYS = 500, 50, 400
+NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)  # 09:00 in Ho Chi Minh City
+AS_OF = date(2026, 11, 20)
+FIRST_DAY = AS_OF - timedelta(days=DAYS - 1)
+BOD_IDS = range(9000, 9020)
+
+
+def bench_org() -> OrgConfig:
+    """The demo org with 50 brands and 500 stores, all reported by Growth."""
+    raw = yaml.safe_load(DEMO_ORG.read_text(encoding="utf-8"))
+    raw["brands"] = [{"code": f"B{b:02d}", "name": f"Thương hiệu số {b}"} for b in range(BRANDS)]
+    raw["stores"] = [
+        {
+            "code": f"S{s:03d}",
+            "name": f"Gian hàng Mỹ Phẩm {s}",
+            "brand": f"B{s % BRANDS:02d}",
+            "platform": "shopee",
+            "department": "growth",
+        }
+        for s in range(STORES)
+    ]
+    return OrgConfig.model_validate(raw)
+
+
+def metric_keys(org: OrgConfig) -> list[str]:
+    keys = [m.key for m in org.base_metrics][:12]
+    assert len(keys) == 12, keys
+    return keys
+
+
+def rows(store_ids: list[int], keys: list[str]) -> Iterator[tuple[tuple, list[tuple]]]:
+    """(report row, its value rows) per store and day; ids are assigned here."""
+    rng = random.Random(7)
+    report_id = value_id = 0
+    for store_id in store_ids:
+        scale = rng.uniform(3e6, 40e6)
+        for offset in range(DAYS):
+            day = FIRST_DAY + timedelta(days=offset)
+            report_id += 1
+            sent = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+            report = (report_id, f"store:{store_id}", store_id, "growth", day, sent)
+            values = []
+            for index, key in enumerate(keys):
+                value_id += 1
+                number = scale * rng.uniform(0.7, 1.3) if index == 0 else rng.uniform(1, 5000)
+                values.append((value_id, report_id, f"store:{store_id}", day, key, round(number)))
+            yield report, values
+
+
+async def seed_catalog(database: Database, org: OrgConfig) -> list[int]:
+    async with database.session_factory() as session, session.begin():
+        await sync_org(session, org)
+        growth = await catalog.get_department_by_code(session, "growth")
+        for telegram_id in BOD_IDS:
+            session.add(
+                Member(
+                    telegram_id=telegram_id,
+                    full_name=f"BOD {telegram_id}",
+                    role="bod",
+                    department_id=growth.id if growth else None,
+                    locale="vi",
+                    reachable=True,
+                    active=True,
+                    joined_at=NOW,
+                )
+            )
+        return [s.id for s in await catalog.list_stores(session)]
+
+
+def plan_rows(store_ids: list[int]) -> list[tuple]:
+    months = [month_key(y, m) for y, m in months_touched(FIRST_DAY, AS_OF)]
+    result, plan_id = [], 0
+    for store_id in store_ids:
+        for month in months:
+            for metric, target in (("gmv", 600e6), ("orders", 4000), ("traffic", 150_000)):
+                plan_id += 1
+                weights = '{"11": 3.0}' if month.endswith("-11") else "{}"
+                result.append((plan_id, store_id, metric, month, target, weights, NOW))
+    return result
+
+
+def bulk_sqlite(path: str, store_ids: list[int], keys: list[str]) -> None:
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=OFF")
+    stamp = "%Y-%m-%d %H:%M:%S.%f"
+    reports, values = [], []
+    with connection:
+        for report, value_rows in rows(store_ids, keys):
+            rid, subject, store_id, form, day, sent = report
+            text = sent.strftime(stamp)
+            reports.append((rid, subject, store_id, form, day.isoformat(), 1, text, text))
+            values += [(a, b, c, d.isoformat(), e, f) for a, b, c, d, e, f in value_rows]
+            if len(values) > 200_000:
+                _flush_sqlite(connection, reports, values)
+                reports, values = [], []
+        _flush_sqlite(connection, reports, values)
+        connection.executemany(
+            "INSERT INTO plans (id, store_id, metric, month, target, day_weights, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(*row[:6], row[6].strftime(stamp)) for row in plan_rows(store_ids)],
+        )
+    connection.execute("ANALYZE")
+    connection.close()
+
+
+def _flush_sqlite(connection: sqlite3.Connection, reports: list, values: list) -> None:
+    connection.executemany(
+        "INSERT INTO reports (id, subject_key, store_id, form, business_date, revision,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        reports,
+    )
+    connection.executemany(
+        "INSERT INTO daily_values (id, report_id, subject_key, business_date, metric, value)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        values,
+    )
+
+
+async def bulk_postgres(url: str, schema: str, store_ids: list[int], keys: list[str]) -> None:
+    import asyncpg
+
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(dsn, server_settings={"search_path": schema})
+    try:
+        reports, values = [], []
+        for report, value_rows in rows(store_ids, keys):
+            rid, subject, store_id, form, day, sent = report
+            reports.append((rid, subject, store_id, form, day, 1, sent, sent))
+            values += value_rows
+            if len(values) > 200_000:
+                await _copy_postgres(connection, reports, values)
+                reports, values = [], []
+        await _copy_postgres(connection, reports, values)
+        plans = [(a, b, c, d, e, f, g) for a, b, c, d, e, f, g in plan_rows(store_ids)]
+        await connection.copy_records_to_table(
+            "plans",
+            records=[(*p[:5], p[5], p[6]) for p in plans],
+            columns=["id", "store_id", "metric", "month", "target", "day_weights", "updated_at"],
+        )
+        for table in ("reports", "daily_values", "plans"):
+            await connection.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" (SELECT max(id) FROM {table}))"
+            )
+        # What autovacuum does to a table that has been in use for a while: statistics, and the
+        # visibility map that lets PostgreSQL answer the KPI sums from the covering index alone.
+        await connection.execute("VACUUM ANALYZE")
+    finally:
+        await connection.close()
+
+
+async def _copy_postgres(connection: Any, reports: list, values: list) -> None:
+    await connection.copy_records_to_table(
+        "reports",
+        records=reports,
+        columns=[
+            "id",
+            "subject_key",
+            "store_id",
+            "form",
+            "business_date",
+            "revision",
+            "created_at",
+            "updated_at",
+        ],
+    )
+    await connection.copy_records_to_table(
+        "daily_values",
+        records=[(a, b, c, d, e, float(f)) for a, b, c, d, e, f in values],
+        columns=["id", "report_id", "subject_key", "business_date", "metric", "value"],
+    )
+
+
+@asynccontextmanager
+async def bench_database(backend: str, org: OrgConfig, keep: str | None = None) -> Any:
+    keys = metric_keys(org)
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            path = keep or os.path.join(tmp, "bench.db")
+            reuse = keep is not None and os.path.exists(keep)
+            database = await open_database(f"sqlite+aiosqlite:///{path}")
+            if not reuse:
+                store_ids = await seed_catalog(database, org)
+                started = time.perf_counter()
+                bulk_sqlite(path, store_ids, keys)
+                print(
+                    f"generated {STORES}×{DAYS}×{len(keys)} values in "
+                    f"{time.perf_counter() - started:.1f} s (sqlite3 executemany)"
+                )
+            try:
+                yield database
+            finally:
+                await database.close()
+        return
+    url = os.environ.get("TEST_POSTGRES_URL") or DEFAULT_POSTGRES
+    schema = f"bench_{secrets.token_hex(4)}"
+    admin = await open_database(url, upgrade=False)
+    async with admin.engine.begin() as conn:
+        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        database = await open_database(url, schema=schema)
+        store_ids = await seed_catalog(database, org)
+        started = time.perf_counter()
+        await bulk_postgres(url, schema, store_ids, keys)
+        print(
+            f"generated {STORES}×{DAYS}×{len(keys)} values in "
+            f"{time.perf_counter() - started:.1f} s (COPY)"
+        )
+        try:
+            yield database
+        finally:
+            await database.close()
+    finally:
+        async with admin.engine.begin() as conn:
+            await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await admin.close()
