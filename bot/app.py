@@ -39,8 +39,8 @@ from handlers.middlewares import (
     InFlightMiddleware,
     MemberMiddleware,
 )
-from jobs.runner import default_handlers
 from jobs.scheduler import build_scheduler, catch_up
+from jobs.table import default_handlers
 from storage.database import Database
 from storage.fsm import SqlStorage
 

@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.types import BufferedInputFile, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.domain.months import YearMonth, parse_month
-from bot.i18n import Translator
-from bot.org.schema import OrgConfig
-from bot.services.export import ExportRequest, build_export, is_future
+from bot.services.export import build_export, is_future
+from bot.services.export_request import ExportRequest
 from bot.services.reporting import default_business_date
 from bot.services.scope import scope_of
+from handlers.context import Ctx
 from handlers.filters import IsMember
-from storage.models import Member
 
 
-async def export_command(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    member: Member,
-    org: OrgConfig,
-    clock: Clock,
-    timezone: ZoneInfo,
-    bot: Bot,
-    t: Translator,
-) -> None:
-    today = clock.now().astimezone(timezone).date()
+async def export_command(message: Message, command: CommandObject, ctx: Ctx) -> None:
+    t = ctx.t
+    today = ctx.now().astimezone(ctx.tz).date()
     # The latest day with numbers (yesterday when reports cover the previous day): plans count
     # "to date" up to it, and on the 1st the default month is the one it belongs to.
-    latest = default_business_date(org, clock.now())
+    latest = default_business_date(ctx.org, ctx.now())
     default = YearMonth.of(latest)
     text = (command.args or "").strip()
     month = parse_month(text) if text else default
@@ -44,10 +30,10 @@ async def export_command(
     if is_future(month, today):
         await message.answer(t("export.future", month=month.label(), example=str(default)))
         return
-    await bot.send_chat_action(message.chat.id, "upload_document")
-    scope = await scope_of(session, member)
-    request = ExportRequest(org=org, scope=scope, month=month, today=latest, t=t)
-    export = await build_export(session, request)
+    await ctx.bot.send_chat_action(message.chat.id, "upload_document")
+    scope = await scope_of(ctx.session, ctx.member)
+    request = ExportRequest(org=ctx.org, scope=scope, month=month, today=latest, t=t)
+    export = await build_export(ctx.session, request)
     if export is None:
         await message.answer(t("export.empty", month=month.label()))
         return

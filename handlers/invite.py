@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from sqlalchemy.ext.asyncio import AsyncSession
+from aiogram.types import CallbackQuery, Message
 
-from bot.clock import Clock
-from bot.i18n import Translator
 from bot.roles import INVITERS, Role, roles_invitable_by
-from bot.services.onboarding import (
-    ROLES_WITH_DEPARTMENT,
-    InviteRequest,
-    OnboardingError,
-    create_invite,
-    deep_link,
-)
-from bot.views.common import department_name
+from bot.services import onboarding as service
+from bot.services.onboarding import ROLES_WITH_DEPARTMENT, InviteRequest, OnboardingError
+from bot.views import invites as views
+from bot.views.invites import InviteCallback
+from handlers.context import Ctx
 from handlers.filters import HasRole
-from storage.models import Invite, Member
-from storage.repositories import catalog
 
 log = logging.getLogger(__name__)
 
@@ -37,125 +27,55 @@ class InviteForm(StatesGroup):
     stores = State()
 
 
-class InviteCallback(CallbackData, prefix="inv"):
-    step: str  # role | dept | store | done | cancel
-    value: str = ""
-
-
-def _button(text: str, step: str, value: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=text, callback_data=InviteCallback(step=step, value=value).pack()
-    )
-
-
-def _keyboard(rows: list[list[InlineKeyboardButton]], t: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[*rows, [_button(t("button.cancel"), "cancel")]])
-
-
 async def invite_command(
-    message: Message,
-    command: CommandObject,
-    state: FSMContext,
-    session: AsyncSession,
-    member: Member,
-    t: Translator,
-    clock: Clock,
-    bot_username: str,
-    timezone: ZoneInfo,
+    message: Message, command: CommandObject, state: FSMContext, ctx: Ctx
 ) -> None:
     if command.args:
-        await _invite_in_one_line(
-            message, command.args, session, member, t, clock, bot_username, timezone
-        )
+        request = service.request_from_line(command.args)
+        if request is None:
+            await message.answer(ctx.t("invite.usage"))
+            return
+        await _issue(message, ctx, request)
         return
     await state.clear()
     await state.set_state(InviteForm.role)
-    rows = [
-        [_button(t(f"role.{role}"), "role", role.value)] for role in roles_invitable_by(member.role)
-    ]
-    await message.answer(t("invite.ask_role"), reply_markup=_keyboard(rows, t))
+    roles = roles_invitable_by(ctx.member.role)
+    await message.answer(ctx.t("invite.ask_role"), reply_markup=views.roles_keyboard(roles, ctx.t))
 
 
-async def _invite_in_one_line(
-    message: Message,
-    args: str,
-    session: AsyncSession,
-    member: Member,
-    t: Translator,
-    clock: Clock,
-    bot_username: str,
-    timezone: ZoneInfo,
-) -> None:
-    parts = args.split()
+async def _issue(message: Message, ctx: Ctx, request: InviteRequest) -> None:
+    member = ctx.member
     try:
-        role = Role(parts[0].lower())
-    except ValueError:
-        await message.answer(t("invite.usage"))
-        return
-    department = parts[1] if len(parts) > 1 else None
-    stores = tuple(c.strip() for c in parts[2].split(",") if c.strip()) if len(parts) > 2 else ()
-    request = InviteRequest(role=role, department_code=department, store_codes=stores)
-    await _issue(message, request, session, member, t, clock, bot_username, timezone)
-
-
-async def _issue(
-    message: Message,
-    request: InviteRequest,
-    session: AsyncSession,
-    member: Member,
-    t: Translator,
-    clock: Clock,
-    bot_username: str,
-    timezone: ZoneInfo,
-) -> bool:
-    try:
-        invite = await create_invite(session, request, inviter=member, now=clock.now())
+        invite = await service.create_invite(ctx.session, request, inviter=member, now=ctx.now())
     except OnboardingError as refusal:
-        await message.answer(t(refusal.key, **refusal.params) + "\n\n" + t("invite.usage"))
-        return False
-    await session.commit()  # the link must work as soon as it is shown
+        await message.answer(views.refusal_text(refusal.key, refusal.params, ctx.t))
+        return
+    await ctx.session.commit()  # the link must work as soon as it is shown
     log.info("invite created by member_id=%s role=%s", member.id, invite.role)
-    await message.answer(await _invite_text(invite, session, t, bot_username, timezone))
-    return True
-
-
-async def _invite_text(
-    invite: Invite, session: AsyncSession, t: Translator, bot_username: str, timezone: ZoneInfo
-) -> str:
-    department = (
-        await catalog.get_department(session, invite.department_id)
-        if invite.department_id is not None
-        else None
-    )
-    return t(
-        "invite.created",
-        role=t(f"role.{invite.role}"),
-        department=department_name(department, t),
-        stores=", ".join(invite.store_codes) or "—",
-        link=deep_link(bot_username, invite.token),
+    text = views.invite_text(
+        role=invite.role,
+        department=await service.department_of(ctx.session, invite),
+        store_codes=invite.store_codes,
+        link=service.deep_link(ctx.bot_username, invite.token),
         token=invite.token,
-        expires=invite.expires_at.astimezone(timezone).strftime("%d/%m/%Y %H:%M"),
+        expires_at=invite.expires_at,
+        tz=ctx.tz,
+        t=ctx.t,
     )
+    await message.answer(text)
 
 
-async def cancel_pressed(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
+async def cancel_pressed(query: CallbackQuery, state: FSMContext, ctx: Ctx) -> None:
     await state.clear()
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(t("cancel.done"))
+        await query.message.edit_text(ctx.t("cancel.done"))
 
 
 async def role_chosen(
-    query: CallbackQuery,
-    callback_data: InviteCallback,
-    state: FSMContext,
-    session: AsyncSession,
-    member: Member,
-    t: Translator,
-    clock: Clock,
-    bot_username: str,
-    timezone: ZoneInfo,
+    query: CallbackQuery, callback_data: InviteCallback, state: FSMContext, ctx: Ctx
 ) -> None:
+    t, member = ctx.t, ctx.member
     allowed = {r.value for r in roles_invitable_by(member.role)}
     if callback_data.value not in allowed:  # forged or stale
         await query.answer(t("callback.stale"))
@@ -169,98 +89,56 @@ async def role_chosen(
     if role not in ROLES_WITH_DEPARTMENT:
         await state.clear()
         await message.edit_text(t("invite.role_chosen", role=t(f"role.{role}")))
-        await _issue(
-            message, InviteRequest(role=role), session, member, t, clock, bot_username, timezone
-        )
+        await _issue(message, ctx, InviteRequest(role=role))
         return
     if Role(member.role) is Role.MANAGER and member.department is not None:
+        # A manager invites into their own department only: no need to ask.
         await state.update_data(department=member.department.code)
-        await _after_department(message, state, session, member, t, clock, bot_username, timezone)
+        await _after_department(message, state, ctx)
         return
     await state.set_state(InviteForm.department)
-    rows = [
-        [_button(department_name(d, t), "dept", d.code)]
-        for d in await catalog.list_departments(session)
-    ]
-    await message.edit_text(t("invite.ask_department"), reply_markup=_keyboard(rows, t))
+    keyboard = views.departments_keyboard(await service.departments(ctx.session), t)
+    await message.edit_text(t("invite.ask_department"), reply_markup=keyboard)
 
 
 async def department_chosen(
-    query: CallbackQuery,
-    callback_data: InviteCallback,
-    state: FSMContext,
-    session: AsyncSession,
-    member: Member,
-    t: Translator,
-    clock: Clock,
-    bot_username: str,
-    timezone: ZoneInfo,
+    query: CallbackQuery, callback_data: InviteCallback, state: FSMContext, ctx: Ctx
 ) -> None:
-    department = await catalog.get_department_by_code(session, callback_data.value)
-    if department is None or not department.active:
-        await query.answer(t("callback.stale"))
+    department = await service.active_department(ctx.session, callback_data.value)
+    if department is None:
+        await query.answer(ctx.t("callback.stale"))
         return
     await query.answer()
     await state.update_data(department=department.code)
     if isinstance(query.message, Message):
-        await _after_department(
-            query.message, state, session, member, t, clock, bot_username, timezone
-        )
+        await _after_department(query.message, state, ctx)
 
 
-async def _after_department(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    member: Member,
-    t: Translator,
-    clock: Clock,
-    bot_username: str,
-    timezone: ZoneInfo,
-) -> None:
+async def _after_department(message: Message, state: FSMContext, ctx: Ctx) -> None:
+    """Staff are given stores next; a manager's invite is complete with the department."""
+    t = ctx.t
     data = await state.get_data()
     if data["role"] != Role.STAFF.value:
         await state.clear()
         await message.edit_text(t("invite.role_chosen", role=t(f"role.{data['role']}")))
         request = InviteRequest(role=Role(data["role"]), department_code=data["department"])
-        await _issue(message, request, session, member, t, clock, bot_username, timezone)
+        await _issue(message, ctx, request)
         return
     await state.set_state(InviteForm.stores)
     await state.update_data(stores=[])
+    codes = await service.department_store_codes(ctx.session, data["department"])
     await message.edit_text(
-        t("invite.ask_stores"),
-        reply_markup=await _stores_keyboard(session, data["department"], [], t),
+        t("invite.ask_stores"), reply_markup=views.stores_keyboard(codes, [], t)
     )
 
 
-async def _department_store_codes(session: AsyncSession, department_code: str) -> list[str]:
-    department = await catalog.get_department_by_code(session, department_code)
-    if department is None:
-        return []
-    return [s.code for s in await catalog.list_stores(session, department_id=department.id)]
-
-
-async def _stores_keyboard(
-    session: AsyncSession, department_code: str, chosen: list[str], t: Translator
-) -> InlineKeyboardMarkup:
-    rows = [
-        [_button(("✅ " if code in chosen else "▫️ ") + code, "store", code)]
-        for code in await _department_store_codes(session, department_code)
-    ]
-    rows.append([_button(t("button.done"), "done")])
-    return _keyboard(rows, t)
-
-
 async def store_toggled(
-    query: CallbackQuery,
-    callback_data: InviteCallback,
-    state: FSMContext,
-    session: AsyncSession,
-    t: Translator,
+    query: CallbackQuery, callback_data: InviteCallback, state: FSMContext, ctx: Ctx
 ) -> None:
     data = await state.get_data()
-    if callback_data.value not in await _department_store_codes(session, data["department"]):
-        await query.answer(t("callback.stale"))
+    codes = await service.department_store_codes(ctx.session, data["department"])
+    if callback_data.value not in codes:
+        await query.answer(ctx.t("callback.stale"))
         return
     chosen: list[str] = list(data.get("stores", []))
     if callback_data.value in chosen:
@@ -271,39 +149,30 @@ async def store_toggled(
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(
-            reply_markup=await _stores_keyboard(session, data["department"], chosen, t)
+            reply_markup=views.stores_keyboard(codes, chosen, ctx.t)
         )
 
 
-async def stores_done(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    member: Member,
-    t: Translator,
-    clock: Clock,
-    bot_username: str,
-    timezone: ZoneInfo,
-) -> None:
+async def stores_done(query: CallbackQuery, state: FSMContext, ctx: Ctx) -> None:
     data = await state.get_data()
     await state.clear()
     await query.answer()
     message = query.message
     if not isinstance(message, Message):
         return
-    await message.edit_text(t("invite.stores_chosen", stores=", ".join(data["stores"]) or "—"))
+    await message.edit_text(views.stores_chosen_text(data["stores"], ctx.t))
     request = InviteRequest(
         role=Role.STAFF, department_code=data["department"], store_codes=tuple(data["stores"])
     )
-    await _issue(message, request, session, member, t, clock, bot_username, timezone)
+    await _issue(message, ctx, request)
 
 
-async def stale_invite_button(query: CallbackQuery, t: Translator) -> None:
-    await query.answer(t("callback.stale"))
+async def stale_invite_button(query: CallbackQuery, ctx: Ctx) -> None:
+    await query.answer(ctx.t("callback.stale"))
 
 
-async def invite_catch_all(message: Message, t: Translator) -> None:
-    await message.answer(t("invite.use_buttons"))
+async def invite_catch_all(message: Message, ctx: Ctx) -> None:
+    await message.answer(ctx.t("invite.use_buttons"))
 
 
 def create_router() -> Router:

@@ -12,9 +12,9 @@ from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator, normalise_locale
+from bot.services.members import member_writing
 from handlers.context import Ctx
 from storage.fsm import fsm_session
-from storage.repositories.members import get_member_by_telegram_id
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -72,12 +72,9 @@ class MemberMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         session: AsyncSession = data["session"]
-        member = await get_member_by_telegram_id(session, user.id) if user else None
+        member = await member_writing(session, user.id) if user else None
         if member is not None:
             locale = member.locale
-            if not member.reachable:
-                # They write to us again, so they unblocked the bot: deliver to them again.
-                member.reachable = True
         else:
             locale = normalise_locale(user.language_code if user else None, self._default_locale)
         data["member"] = member

@@ -10,37 +10,30 @@ from __future__ import annotations
 import io
 import logging
 import secrets
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import (
-    BufferedInputFile,
-    CallbackQuery,
-    Document,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-)
-from sqlalchemy.ext.asyncio import AsyncSession
+from aiogram.types import BufferedInputFile, CallbackQuery, Document, Message
 
-from bot.clock import Clock
 from bot.domain.months import YearMonth, parse_month
 from bot.domain.plan_file import file_kind, size_problem
-from bot.i18n import Translator
-from bot.org.schema import OrgConfig
+from bot.domain.plan_preview import PlanPreview
 from bot.roles import Role
 from bot.services import plans as service
 from bot.services.plan_template import build_plan_template
 from bot.services.scope import scope_of
-from bot.views.plans import preview_text, problems_text, store_plan_text
+from bot.views.plans import (
+    PlanCallback,
+    preview_keyboard,
+    preview_text,
+    problems_text,
+    store_plan_text,
+)
+from handlers.context import Ctx
 from handlers.filters import HasRole, IsMember
-from storage.models import Member
 
 log = logging.getLogger(__name__)
 TEMPLATE_WORDS = frozenset({"template", "mau", "mẫu", "mau file"})
@@ -50,109 +43,65 @@ class PlanImport(StatesGroup):
     preview = State()
 
 
-class PlanCallback(CallbackData, prefix="plan"):
-    action: str  # ok | no
-    iid: str  # the import (preview) the button belongs to
-
-
-def _preview_keyboard(iid: str, t: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=t("plan.button.confirm"),
-                    callback_data=PlanCallback(action="ok", iid=iid).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=t("plan.button.cancel"),
-                    callback_data=PlanCallback(action="no", iid=iid).pack(),
-                ),
-            ]
-        ]
-    )
-
-
-def _today_month(clock: Clock, timezone: ZoneInfo) -> YearMonth:
-    return YearMonth.of(clock.now().astimezone(timezone).date())
-
-
 # --- /plan -------------------------------------------------------------------------------------
 
 
-async def plan_command(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    member: Member,
-    org: OrgConfig,
-    clock: Clock,
-    timezone: ZoneInfo,
-    t: Translator,
-) -> None:
+async def plan_command(message: Message, command: CommandObject, ctx: Ctx) -> None:
+    t = ctx.t
     args = (command.args or "").split()
-    importer = Role(member.role) in service.IMPORTERS
+    importer = Role(ctx.member.role) in service.IMPORTERS
     if not args:
         await message.answer(t("plan.usage") if importer else t("plan.usage_viewer"))
         return
-    this_month = _today_month(clock, timezone)
+    this_month = YearMonth.of(ctx.now().astimezone(ctx.tz).date())
     if args[0].casefold() in TEMPLATE_WORDS and importer:
         month = parse_month(args[1]) if len(args) > 1 else this_month.next()
         if month is None:
             await message.answer(t("plan.usage"))
             return
-        await _send_template(message, session, member, org, month, t)
+        await _send_template(message, ctx, month)
         return
-    scope = await scope_of(session, member)
+    await _send_store_plan(message, ctx, args, this_month)
+
+
+async def _send_store_plan(
+    message: Message, ctx: Ctx, args: list[str], this_month: YearMonth
+) -> None:
+    """``/plan <store> [month]``: the store's targets and day weights for the month."""
+    t = ctx.t
+    scope = await scope_of(ctx.session, ctx.member)
     store = service.find_store(scope, args[0])
     if store is None:
         await message.answer(t("plan.not_found", code=args[0][:64]))
         return
-    month = parse_month(" ".join(args[1:])) if len(args) > 1 else this_month
+    month_text = " ".join(args[1:])
+    month = parse_month(month_text) if len(args) > 1 else this_month
     if month is None:
         await message.answer(
-            t(
-                "plan.bad_month",
-                value=" ".join(args[1:])[:32],
-                store=store.code,
-                example=str(this_month),
-            )
+            t("plan.bad_month", value=month_text[:32], store=store.code, example=str(this_month))
         )
         return
-    plan = await service.store_plan(session, org, store, month)
-    await message.answer(store_plan_text(org, plan, t, timezone))
+    plan = await service.store_plan(ctx.session, ctx.org, store, month)
+    await message.answer(store_plan_text(ctx.org, plan, t, ctx.tz))
 
 
-async def _send_template(
-    message: Message,
-    session: AsyncSession,
-    member: Member,
-    org: OrgConfig,
-    month: YearMonth,
-    t: Translator,
-) -> None:
-    scope = await scope_of(session, member)
+async def _send_template(message: Message, ctx: Ctx, month: YearMonth) -> None:
+    scope = await scope_of(ctx.session, ctx.member)
     if not scope.stores:
-        await message.answer(t("plan.no_stores"))
+        await message.answer(ctx.t("plan.no_stores"))
         return
-    name, content = await build_plan_template(session, org, scope, month, t)
+    name, content = await build_plan_template(ctx.session, ctx.org, scope, month, ctx.t)
     await message.answer_document(
         BufferedInputFile(content, filename=name),
-        caption=t("plan.template.caption", month=month.label(), stores=len(scope.stores)),
+        caption=ctx.t("plan.template.caption", month=month.label(), stores=len(scope.stores)),
     )
 
 
 # --- import by file ----------------------------------------------------------------------------
 
 
-async def document_received(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    member: Member,
-    org: OrgConfig,
-    bot: Bot,
-    t: Translator,
-) -> None:
+async def document_received(message: Message, state: FSMContext, ctx: Ctx) -> None:
+    t = ctx.t
     document = message.document
     assert document is not None
     name = document.file_name or "file"
@@ -163,19 +112,19 @@ async def document_received(
     if too_big is not None:
         await message.answer(problems_text(name, [too_big], t))
         return
-    content = await _download(bot, document)
+    content = await _download(ctx.bot, document)
     if content is None:
         await message.answer(t("plan.import.download_failed"))
         return
-    scope = await scope_of(session, member)
+    scope = await scope_of(ctx.session, ctx.member)
     default_month = parse_month(message.caption) if message.caption else None
     check = await service.check_plan_file(
-        session, org, scope, name, content, default_month=default_month
+        ctx.session, ctx.org, scope, name, content, default_month=default_month
     )
     if check.preview is None:
         await message.answer(problems_text(name, check.problems, t))
         return
-    await _show_preview(message, state, org, name, check.preview, t)
+    await _show_preview(message, state, ctx, name, check.preview)
 
 
 async def _download(bot: Bot, document: Document) -> bytes | None:
@@ -189,14 +138,9 @@ async def _download(bot: Bot, document: Document) -> bytes | None:
 
 
 async def _show_preview(
-    message: Message,
-    state: FSMContext,
-    org: OrgConfig,
-    name: str,
-    preview: service.PlanPreview,
-    t: Translator,
+    message: Message, state: FSMContext, ctx: Ctx, name: str, preview: PlanPreview
 ) -> None:
-    text = preview_text(org, name, preview, t)
+    text = preview_text(ctx.org, name, preview, ctx.t)
     if not preview.has_changes:
         await state.clear()
         await message.answer(text)
@@ -204,44 +148,38 @@ async def _show_preview(
     iid = secrets.token_hex(4)
     await state.set_state(PlanImport.preview)
     await state.set_data({"iid": iid, "file": name, "preview": preview.to_data()})
-    await message.answer(text, reply_markup=_preview_keyboard(iid, t))
+    await message.answer(text, reply_markup=preview_keyboard(iid, ctx.t))
 
 
-async def document_refused(message: Message, t: Translator) -> None:
-    await message.answer(t("plan.import.staff_refused"))
+async def document_refused(message: Message, ctx: Ctx) -> None:
+    await message.answer(ctx.t("plan.import.staff_refused"))
 
 
 async def _preview_for(
-    query: CallbackQuery, callback_data: PlanCallback, state: FSMContext, t: Translator
-) -> tuple[str, service.PlanPreview] | None:
+    query: CallbackQuery, callback_data: PlanCallback, state: FSMContext, ctx: Ctx
+) -> tuple[str, PlanPreview] | None:
+    """The preview the button belongs to, or None (and a "stale" answer) if it is gone."""
     data = await state.get_data()
     if await state.get_state() != PlanImport.preview.state or data.get("iid") != callback_data.iid:
-        await query.answer(t("callback.stale"))
+        await query.answer(ctx.t("callback.stale"))
         return None
     await query.answer()
-    return str(data.get("file", "")), service.PlanPreview.from_data(data["preview"])
+    return str(data.get("file", "")), PlanPreview.from_data(data["preview"])
 
 
 async def confirm_pressed(
-    query: CallbackQuery,
-    callback_data: PlanCallback,
-    state: FSMContext,
-    session: AsyncSession,
-    member: Member,
-    org: OrgConfig,
-    clock: Clock,
-    t: Translator,
+    query: CallbackQuery, callback_data: PlanCallback, state: FSMContext, ctx: Ctx
 ) -> None:
-    found = await _preview_for(query, callback_data, state, t)
+    found = await _preview_for(query, callback_data, state, ctx)
     message = query.message
     if found is None or not isinstance(message, Message):
         return
     name, preview = found
-    member_id = member.id  # read before a rollback expires the row
-    scope = await scope_of(session, member)
-    now: datetime = clock.now()
+    t, session = ctx.t, ctx.session
+    member_id = ctx.member.id  # read before a rollback expires the row
+    scope = await scope_of(session, ctx.member)
     outcome = await service.apply_preview(
-        session, org, scope, preview, member_id=member_id, now=now, source="chat"
+        session, ctx.org, scope, preview, member_id=member_id, now=ctx.now(), source="chat"
     )
     if outcome.refused:
         await session.rollback()
@@ -254,7 +192,7 @@ async def confirm_pressed(
         log.info("plan import conflict member=%s rows=%d", member_id, len(outcome.conflicts))
         await message.edit_reply_markup(reply_markup=None)
         await message.answer(t("plan.import.conflict", count=len(outcome.conflicts)))
-        await _show_preview(message, state, org, name, outcome.fresh, t)
+        await _show_preview(message, state, ctx, name, outcome.fresh)
         return
     await state.clear()
     await session.commit()  # saved for sure before saying so
@@ -263,22 +201,22 @@ async def confirm_pressed(
 
 
 async def cancel_pressed(
-    query: CallbackQuery, callback_data: PlanCallback, state: FSMContext, t: Translator
+    query: CallbackQuery, callback_data: PlanCallback, state: FSMContext, ctx: Ctx
 ) -> None:
-    found = await _preview_for(query, callback_data, state, t)
+    found = await _preview_for(query, callback_data, state, ctx)
     if found is None or not isinstance(query.message, Message):
         return
     await state.clear()
     await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(t("plan.import.cancelled"))
+    await query.message.answer(ctx.t("plan.import.cancelled"))
 
 
-async def stale_button(query: CallbackQuery, t: Translator) -> None:
-    await query.answer(t("callback.stale"))
+async def stale_button(query: CallbackQuery, ctx: Ctx) -> None:
+    await query.answer(ctx.t("callback.stale"))
 
 
-async def preview_catch_all(message: Message, t: Translator) -> None:
-    await message.answer(t("plan.import.use_buttons"))
+async def preview_catch_all(message: Message, ctx: Ctx) -> None:
+    await message.answer(ctx.t("plan.import.use_buttons"))
 
 
 def create_router() -> Router:

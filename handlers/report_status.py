@@ -5,84 +5,58 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.types import Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.i18n import Translator
-from bot.org.schema import OrgConfig
 from bot.roles import Role
+from bot.services.report_history import own_history, store_history
 from bot.services.reporting import (
     default_business_date,
-    form_of,
-    member_subject,
     parse_report_date,
     report_status,
     requested_date,
-    store_subject,
-    visible_store,
 )
 from bot.views import reports as views
+from handlers.context import Ctx
 from handlers.filters import HasRole
-from storage.models import Member
-from storage.repositories import reports
 
 STATUS_VIEWERS = (Role.MANAGER, Role.BOD, Role.ADMIN)
+MYSELF = frozenset({"me", "toi", "tôi"})
 
 
-async def status_command(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    member: Member,
-    org: OrgConfig,
-    clock: Clock,
-    t: Translator,
-) -> None:
-    default = default_business_date(org, clock.now())
+async def status_command(message: Message, command: CommandObject, ctx: Ctx) -> None:
+    default = default_business_date(ctx.org, ctx.now())
     day = requested_date(command.args, default)
     if day is None:
-        await message.answer(t("status.usage", example=default.isoformat()))
+        await message.answer(ctx.t("status.usage", example=default.isoformat()))
         return
-    statuses = await report_status(session, org, member, day)
-    await message.answer(views.status_text(statuses, day, t))
+    statuses = await report_status(ctx.session, ctx.org, ctx.member, day)
+    await message.answer(views.status_text(statuses, day, ctx.t))
 
 
-async def history_command(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    member: Member,
-    org: OrgConfig,
-    clock: Clock,
-    t: Translator,
-) -> None:
+async def history_command(message: Message, command: CommandObject, ctx: Ctx) -> None:
+    """``/history <store code | me> [date]``"""
+    t = ctx.t
     args = (command.args or "").split()
     if not args:
         await message.answer(t("history.usage"))
         return
     day = None
     if len(args) > 1:
-        day = parse_report_date(args[1], default_business_date(org, clock.now()))
+        day = parse_report_date(args[1], default_business_date(ctx.org, ctx.now()))
         if day is None:
             await message.answer(t("history.usage"))
             return
-    if args[0].lower() in ("me", "toi", "tôi"):
-        form = form_of(org, member)
-        if form is None or form.per != "person":
+    if args[0].lower() in MYSELF:
+        history = await own_history(ctx.session, ctx.org, ctx.member, day)
+        if history is None:
             await message.answer(t("history.usage"))
             return
-        subject, form_code = member_subject(member), form.code
     else:
-        store = await visible_store(session, member, args[0])
-        store_config = org.store(store.code) if store else None
-        form = org.form_for_department(store_config.department) if store_config else None
-        if store is None or form is None:
+        history = await store_history(ctx.session, ctx.org, ctx.member, args[0], day)
+        if history is None:
             await message.answer(t("history.not_found", code=args[0]))
             return
-        subject, form_code = store_subject(store), form.code
-    entries = await reports.revision_history(session, subject.key, form_code, day)
-    order = form.metric_keys if form else ()
-    await message.answer(views.history_text(subject.label, entries, org, t, order))
+    text = views.history_text(history.label, history.entries, ctx.org, t, history.metric_order)
+    await message.answer(text)
 
 
 def create_router() -> Router:

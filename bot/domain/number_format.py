@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from bot.org.schema import Unit
+from bot.org.fields import Unit
 
 __all__ = ["format_compact", "format_number", "format_value"]
 

@@ -25,7 +25,7 @@ from typing import Literal
 
 from bot.domain.number_format import format_compact, format_value
 from bot.domain.text_norm import normalize_with_positions
-from bot.org.schema import Unit
+from bot.org.fields import Unit
 
 __all__ = [
     "ERROR_KEYS",

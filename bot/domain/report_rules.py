@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
+from bot.domain.derived_metrics import compute_derived
 from bot.domain.number_format import format_number, format_value
 from bot.domain.report_text import FieldSpec
 from bot.org.formula import Comparison, Operator
@@ -124,7 +125,8 @@ def outlier(value: float, recent: Sequence[float], factor: float = 5.0) -> bool:
 def derived_values(values: Mapping[str, float], org: OrgConfig) -> dict[str, float]:
     """Derived metrics that can be computed from ``values`` (missing inputs or a division by
     zero leave a metric out)."""
-    return {key: v for key, v in org.compute_derived(values).items() if v is not None}
+    computed = compute_derived(org.derived_order, values)
+    return {key: v for key, v in computed.items() if v is not None}
 
 
 def attainment(actual: float | None, target: float | None) -> float | None:

@@ -16,9 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.domain.metric_lookup import is_required
 from bot.domain.numbers import NumberError, parse_number
 from bot.domain.text_norm import normalize, normalize_with_positions
-from bot.org.schema import BaseMetric, OrgConfig, Unit
+from bot.org.fields import Unit
+from bot.org.schema import OrgConfig
+from bot.org.sections import BaseMetric
 
 __all__ = [
     "FieldSpec",
@@ -94,7 +97,7 @@ def field_specs_for_form(org: OrgConfig, department_code: str) -> list[FieldSpec
                 unit=metric.unit,
                 aliases=metric.aliases,
                 integer=metric.integer,
-                required=org.is_required(form, key),
+                required=is_required(org, form, key),
             )
         )
     return specs

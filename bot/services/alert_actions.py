@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.alert_outcome import Outcome
 from bot.domain.alerts import AlertStatus
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
@@ -26,15 +26,6 @@ from storage.models import AlertState, Member, Store
 from storage.repositories import alerts as repo
 
 log = logging.getLogger(__name__)
-Status = Literal["done", "not_found", "acknowledged", "snoozed", "resolved", "has_task", "no_owner"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: Status
-    by: str | None = None  # who acted (now, or before)
-    at: datetime | None = None
-    task_id: int | None = None
 
 
 @dataclass(frozen=True)

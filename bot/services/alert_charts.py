@@ -17,7 +17,8 @@ from bot.charts.run import render
 from bot.domain.periods import month_key
 from bot.domain.plan_days import daily_plan
 from bot.i18n import Translator
-from bot.org.schema import DerivedMetric, OrgConfig
+from bot.org.schema import OrgConfig
+from bot.org.sections import DerivedMetric
 from bot.services.alert_facts import rule_inputs, value_of
 from bot.views import alerts as texts
 from storage.models import AlertState, Store

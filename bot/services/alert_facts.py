@@ -15,15 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import alerts as rules
 from bot.domain.alerts import Finding
+from bot.domain.derived_metrics import compute_derived
 from bot.domain.periods import month_key
 from bot.domain.plan_days import daily_plan
-from bot.org.schema import (
+from bot.domain.working_days import is_working_day
+from bot.org.schema import OrgConfig
+from bot.org.sections import (
     AlertRule,
     AnomalyRule,
     DailyRule,
     DerivedMetric,
     MissingDataRule,
-    OrgConfig,
     PacingRule,
     RatioBandRule,
 )
@@ -70,7 +72,7 @@ def applies(org: OrgConfig, rule: AlertRule, store: Store) -> bool:
 def value_of(org: OrgConfig, key: str, base: Mapping[str, float]) -> float | None:
     """A metric from base values; derived metrics are computed from those (sums in, ratio out)."""
     if isinstance(org.metric(key), DerivedMetric):
-        return org.compute_derived(base).get(key)  # None when an input is missing
+        return compute_derived(org.derived_order, base).get(key)  # None when an input is missing
     return base.get(key)
 
 
@@ -156,7 +158,7 @@ def missing_gap(
     gap: list[date] = []
     for offset in range(MISSING_LOOKBACK_DAYS):
         current = day - timedelta(days=offset)
-        if not org.is_working_day(current):
+        if not is_working_day(org.report, current):
             continue
         if current in present:
             return sorted(gap), False

@@ -21,8 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.payloads import message_payload, photo_payload
 from bot.domain.alerts import AlertStatus, Finding, escalation_chain, escalation_due, transition
+from bot.domain.outbox import Priority
 from bot.i18n import Translator
-from bot.org.schema import AlertRule, OrgConfig
+from bot.org.schema import OrgConfig
+from bot.org.sections import AlertRule
 from bot.services import alert_charts
 from bot.services.alert_facts import Evaluated, applies, evaluate_rule, load_facts
 from bot.services.reporting import default_business_date
@@ -32,7 +34,6 @@ from storage.repositories import alerts as repo
 from storage.repositories import catalog, outbox
 
 log = logging.getLogger(__name__)
-ALERT_PRIORITY = 10
 
 
 # --- time ---------------------------------------------------------------------------------------
@@ -335,7 +336,7 @@ async def _queue_opened(
             chat_id=chat_id,
             kind="alert",
             payload=payload,
-            priority=ALERT_PRIORITY,
+            priority=Priority.ALERT,
             now=now,
         )
     return queued
@@ -363,7 +364,7 @@ async def _queue_resolved(
             chat_id=chat_id,
             kind="alert",
             payload=message_payload(texts.recovery_text(org, mine, store.code, store.name, t)),
-            priority=ALERT_PRIORITY,
+            priority=Priority.ALERT,
             now=now,
         )
     return queued
@@ -437,7 +438,7 @@ async def escalate_alerts(session: AsyncSession, org: OrgConfig, now: datetime) 
                 chat_id=recipient.chat_id,
                 kind="alert",
                 payload=message_payload(text, texts.keyboard("a", state.id, t, with_task=True)),
-                priority=ALERT_PRIORITY,
+                priority=Priority.ALERT,
                 now=now,
             )
     await session.flush()

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.derived_metrics import compute_derived
 from bot.domain.kpi import (
     DayPoint,
     KpiQuestion,
@@ -27,10 +27,13 @@ from bot.domain.kpi import (
     evaluate,
     plan_of_day,
 )
+from bot.domain.kpi_results import MeKpi, PeopleKpi, PersonTotals, StoreSetKpi, Target
 from bot.domain.periods import Period, month_key, months_touched
-from bot.domain.punctuality import Punctuality, punctuality
+from bot.domain.punctuality import punctuality
+from bot.domain.records import StoreRef
 from bot.domain.search import Candidate, Match, search
-from bot.org.schema import BaseMetric, DailyRule, OrgConfig, RatioBandRule
+from bot.org.schema import OrgConfig
+from bot.org.sections import BaseMetric, DailyRule, RatioBandRule
 from bot.roles import Role
 from bot.services.reporting import default_business_date, form_of, subjects_for
 from bot.services.scope import Scope
@@ -39,7 +42,6 @@ from storage.repositories import catalog as catalog_repo
 from storage.repositories import kpi as kpi_repo
 from storage.repositories import members as members_repo
 
-ViewKind = Literal["store", "brand", "all", "dept"]
 HEATMAP_ROWS = 14
 THREAD_AT_SUBJECTS = 50  # store sets this large are evaluated off the event loop
 
@@ -53,7 +55,7 @@ def metric_catalog(org: OrgConfig) -> MetricCatalog:
     return MetricCatalog(
         base=tuple(m.key for m in org.base_metrics),
         derived=tuple(m.key for m in org.derived_order),
-        derive=org.compute_derived,
+        derive=partial(compute_derived, org.derived_order),
     )
 
 
@@ -69,7 +71,7 @@ def lower_is_better(org: OrgConfig) -> frozenset[str]:
     return frozenset(keys)
 
 
-def form_metrics(org: OrgConfig, stores: Sequence[Store]) -> tuple[str, ...]:
+def form_metrics(org: OrgConfig, stores: Sequence[StoreRef]) -> tuple[str, ...]:
     """The metrics of the form that reports these stores (the first store's department)."""
     for store in stores:
         config = org.store(store.code)
@@ -79,24 +81,12 @@ def form_metrics(org: OrgConfig, stores: Sequence[Store]) -> tuple[str, ...]:
     return tuple(m.key for m in org.base_metrics)
 
 
-def primary_metric(org: OrgConfig, stores: Sequence[Store]) -> str:
+def primary_metric(org: OrgConfig, stores: Sequence[StoreRef]) -> str:
     keys = form_metrics(org, stores)
     return keys[0] if keys else org.base_metrics[0].key
 
 
 # --- what a member may look at -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Target:
-    """A resolved /kpi subject: its kind, id (0 for "all"), name and the stores in scope."""
-
-    kind: ViewKind
-    id: int
-    code: str
-    name: str
-    stores: tuple[Store, ...]
-    parent: tuple[ViewKind, int] | None = None
 
 
 def visible_brands(scope: Scope) -> list[tuple[Brand, tuple[Store, ...]]]:
@@ -108,6 +98,10 @@ def visible_brands(scope: Scope) -> list[tuple[Brand, tuple[Store, ...]]]:
         brands[store.brand_id] = store.brand
     ordered = sorted(brands.values(), key=lambda b: b.code)
     return [(brand, tuple(by_brand[brand.id])) for brand in ordered]
+
+
+def brands_in_scope(scope: Scope) -> list[Brand]:
+    return [brand for brand, _ in visible_brands(scope)]
 
 
 def store_target(scope: Scope, store_id: int) -> Target | None:
@@ -162,22 +156,6 @@ def find_department(departments: Sequence[Department], text: str) -> list[Match]
 
 
 # --- KPI of a set of stores ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoreSetKpi:
-    """Everything a /kpi view shows for a set of stores, computed from a handful of queries."""
-
-    target: Target
-    question: KpiQuestion
-    report: KpiReport
-    primary: str
-    metrics_shown: tuple[str, ...]
-    daily_actual: dict[date, float | None]
-    daily_plan: dict[date, float | None]
-    missing_days: tuple[date, ...]
-    heatmap_rows: tuple[tuple[str, tuple[float | None, ...]], ...] = ()
-    lower_better: frozenset[str] = field(default_factory=frozenset)
 
 
 def _plans_by_store(rows: kpi_repo.PlanRows) -> dict[int, Plans]:
@@ -280,15 +258,6 @@ def _evaluate(
     return report, points
 
 
-def ranking_value(report: KpiReport, key: str, metric: str) -> float | None:
-    """A store's month-to-date attainment for ranking: actual against the plan of the days
-    it reported (so a missing report is not read as a bad day)."""
-    subject = next((s for s in report.subjects if s.key == key), None)
-    if subject is None:
-        return None
-    return subject.metrics[metric].pacing
-
-
 async def _heatmap(
     session: AsyncSession,
     report: KpiReport,
@@ -347,21 +316,6 @@ def headline_metrics(
 # --- people ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PersonTotals:
-    member: Member
-    totals: dict[str, float]
-    reported: int
-
-
-@dataclass(frozen=True)
-class PeopleKpi:
-    department: Department
-    question: KpiQuestion
-    metrics: tuple[str, ...]
-    people: tuple[PersonTotals, ...]
-
-
 async def people_kpi(
     session: AsyncSession,
     org: OrgConfig,
@@ -401,15 +355,6 @@ async def department_people(
 
 
 # --- /me -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MeKpi:
-    member: Member
-    stores: StoreSetKpi | None  # store forms: the stores they report
-    own: PersonTotals | None  # person forms: their own output
-    metrics: tuple[str, ...]
-    punctuality: Punctuality
 
 
 async def me_kpi(

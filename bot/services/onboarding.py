@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.roles import Role, roles_invitable_by
-from storage.models import Invite, Member
+from storage.models import Department, Invite, Member
 from storage.repositories import catalog, members
 
 INVITE_TTL = timedelta(days=7)
@@ -43,6 +44,46 @@ class NewMember:
 
 def deep_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username}?start={token}"
+
+
+def request_from_line(args: str) -> InviteRequest | None:
+    """``staff growth HS-SHOPEE,HS-TIKTOK``: role, then department and store codes if given.
+    None when the first word is not a role."""
+    parts = args.split()
+    try:
+        role = Role(parts[0].lower())
+    except (IndexError, ValueError):
+        return None
+    department = parts[1] if len(parts) > 1 else None
+    stores = tuple(c.strip() for c in parts[2].split(",") if c.strip()) if len(parts) > 2 else ()
+    return InviteRequest(role=role, department_code=department, store_codes=stores)
+
+
+# --- what the invite form offers ---------------------------------------------------------------
+
+
+async def departments(session: AsyncSession) -> Sequence[Department]:
+    """The active departments, by code."""
+    return await catalog.list_departments(session)
+
+
+async def active_department(session: AsyncSession, code: str) -> Department | None:
+    department = await catalog.get_department_by_code(session, code)
+    return department if department is not None and department.active else None
+
+
+async def department_store_codes(session: AsyncSession, department_code: str) -> list[str]:
+    """The codes of the department's active stores (none for an unknown department)."""
+    department = await catalog.get_department_by_code(session, department_code)
+    if department is None:
+        return []
+    return [s.code for s in await catalog.list_stores(session, department_id=department.id)]
+
+
+async def department_of(session: AsyncSession, invite: Invite) -> Department | None:
+    if invite.department_id is None:
+        return None
+    return await catalog.get_department(session, invite.department_id)
 
 
 async def create_invite(

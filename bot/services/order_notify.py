@@ -10,26 +10,24 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.payloads import file_id_payload, message_payload
+from bot.delivery.payloads import Markup, file_id_payload, message_payload
 from bot.domain.order_workflow import Action, Part, available_actions
+from bot.domain.outbox import Priority
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
-from bot.views.orders import OrderView, action_keyboard, card_text, load_view
+from bot.services.order_view import load_view, order_people
+from bot.views.orders import OrderView, action_keyboard, card_text
 from storage.models import Member, OrderRequest
 from storage.repositories import orders as repo
 from storage.repositories import outbox
 
-ORDER_PRIORITY = 30
-REMINDER_PRIORITY = 50
 CAPTION_LIMIT = 1024
 
 
-def _payload(
-    text: str, markup: InlineKeyboardMarkup | None, attachment: dict[str, Any] | None
-) -> dict[str, Any]:
+def _payload(text: str, markup: Markup, attachment: dict[str, Any] | None) -> dict[str, Any]:
+    """The card as a message, or as the caption of the delivered file when it fits one."""
     if attachment and attachment.get("file_id") and len(text) <= CAPTION_LIMIT:
         method = "send_photo" if attachment.get("kind") == "photo" else "send_document"
         return file_id_payload(method, str(attachment["file_id"]), text, markup)
@@ -48,7 +46,7 @@ async def queue_card(
     parts: frozenset[Part] = frozenset(),
     params: dict[str, Any] | None = None,
     attachment: dict[str, Any] | None = None,
-    priority: int = ORDER_PRIORITY,
+    priority: int = Priority.NOTICE,
     dedupe_key: str | None = None,
 ) -> bool:
     """The order's card under a headline, with buttons for ``parts`` the recipient plays."""
@@ -83,9 +81,9 @@ async def notify_transition(
     now: datetime,
 ) -> int:
     """Tell whoever the transition concerns; returns how many messages were queued."""
-    view = await load_view(session, order)
+    people = await order_people(session, order)
+    view = await load_view(session, order, people)
     managers = list(await repo.department_managers(session, order.department_id))
-    people = view.people
     requester = people.get(order.requester_id) if order.requester_id else None
     assignee = people.get(order.assignee_id) if order.assignee_id else None
     params = {

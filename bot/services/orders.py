@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.order_dates import When
-from bot.domain.order_workflow import Action, Part, Status, Verdict, decide
-from bot.org.schema import OrderType, OrgConfig
+from bot.domain.order_workflow import Action, Part, Status, Verdict, available_actions, decide
+from bot.org.schema import OrgConfig
+from bot.org.sections import OrderType
 from bot.roles import Role
 from bot.services.order_notify import notify_transition
 from bot.services.scope import scope_of
@@ -198,6 +199,11 @@ def parts_of(order: OrderRequest, member: Member) -> frozenset[Part]:
     if member.role == Role.ADMIN:
         parts.add(Part.ADMIN)
     return frozenset(parts)
+
+
+def next_actions(order: OrderRequest, member: Member) -> list[Action]:
+    """What ``member`` may do with the order now: the buttons under its card."""
+    return available_actions(order.status, parts_of(order, member))
 
 
 async def can_view(session: AsyncSession, order: OrderRequest, member: Member) -> bool:

@@ -12,23 +12,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.months import YearMonth
-from bot.domain.plan_file import (
-    ParsedPlanFile,
-    PlanFileContext,
-    PlanMetricSpec,
-    PlanProblem,
-    parse_plan_file,
-)
+from bot.domain.plan_file import parse_plan_file
+from bot.domain.plan_preview import PlanChange, PlanPreview, PlanTarget, StorePlan
+from bot.domain.plan_rows import ParsedPlanFile, PlanFileContext, PlanMetricSpec, PlanProblem
 from bot.domain.plan_weights import effective_weights, org_day_weights
 from bot.domain.text_norm import normalize
-from bot.org.schema import BaseMetric, OrgConfig
+from bot.org.schema import OrgConfig
+from bot.org.sections import BaseMetric
 from bot.roles import Role
 from bot.services.scope import Scope
 from storage.models import Plan, Store
@@ -39,8 +36,6 @@ log = logging.getLogger(__name__)
 Source = Literal["chat", "cli"]
 IMPORTERS = frozenset({Role.MANAGER, Role.ADMIN})
 VIEWERS = frozenset({Role.MANAGER, Role.BOD, Role.ADMIN})
-Kind = Literal["new", "changed", "unchanged"]
-KINDS: tuple[Kind, ...] = ("new", "changed", "unchanged")
 
 
 # --- what can have a plan ----------------------------------------------------------------------
@@ -83,82 +78,6 @@ def file_context(
 
 
 # --- preview -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlanChange:
-    store_id: int
-    store: str
-    metric: str
-    month: str
-    new_target: float
-    new_weights: dict[str, float]
-    old_target: float | None = None
-    old_weights: dict[str, float] | None = None
-
-    @property
-    def kind(self) -> Kind:
-        if self.old_target is None:
-            return "new"
-        if self.old_target == self.new_target and (self.old_weights or {}) == self.new_weights:
-            return "unchanged"
-        return "changed"
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "sid": self.store_id,
-            "s": self.store,
-            "m": self.metric,
-            "mo": self.month,
-            "t": self.new_target,
-            "w": self.new_weights,
-            "ot": self.old_target,
-            "ow": self.old_weights,
-        }
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> PlanChange:
-        return cls(
-            store_id=int(data["sid"]),
-            store=str(data["s"]),
-            metric=str(data["m"]),
-            month=str(data["mo"]),
-            new_target=float(data["t"]),
-            new_weights={str(k): float(v) for k, v in dict(data["w"]).items()},
-            old_target=None if data["ot"] is None else float(data["ot"]),
-            old_weights=None
-            if data["ow"] is None
-            else {str(k): float(v) for k, v in dict(data["ow"]).items()},
-        )
-
-
-@dataclass(frozen=True)
-class PlanPreview:
-    changes: tuple[PlanChange, ...]
-    skipped: int = 0
-
-    def of_kind(self, kind: Kind) -> list[PlanChange]:
-        return [c for c in self.changes if c.kind == kind]
-
-    @property
-    def counts(self) -> dict[Kind, int]:
-        return {kind: len(self.of_kind(kind)) for kind in KINDS}
-
-    @property
-    def has_changes(self) -> bool:
-        return any(c.kind != "unchanged" for c in self.changes)
-
-    @property
-    def months(self) -> list[str]:
-        return sorted({c.month for c in self.changes})
-
-    def to_data(self) -> dict[str, Any]:
-        return {"changes": [c.to_data() for c in self.changes], "skipped": self.skipped}
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> PlanPreview:
-        changes = tuple(PlanChange.from_data(c) for c in data.get("changes", []))
-        return cls(changes, int(data.get("skipped", 0)))
 
 
 @dataclass(frozen=True)
@@ -358,31 +277,6 @@ async def _write(
 
 
 # --- reading a plan ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlanTarget:
-    metric: BaseMetric
-    target: float | None
-    weights: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StorePlan:
-    store: Store
-    month: YearMonth
-    targets: tuple[PlanTarget, ...]
-    changed_at: datetime | None = None
-    changed_by: str | None = None
-
-    @property
-    def planned(self) -> bool:
-        return any(t.target is not None for t in self.targets)
-
-    @property
-    def weights(self) -> dict[str, float]:
-        """The store-month's day weights (the same for every metric after an import)."""
-        return next((t.weights for t in self.targets if t.target is not None), {})
 
 
 def find_store(scope: Scope, text: str) -> Store | None:

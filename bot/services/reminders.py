@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,71 +24,19 @@ from bot.domain.discipline import (
     missing_streak,
     working_days_back,
 )
-from bot.org.schema import Form, OrgConfig
+from bot.domain.missing_reports import DayCheck, DepartmentCoverage, MissingReport
+from bot.domain.report_subject import Subject
+from bot.domain.working_days import is_working_day
+from bot.org.schema import OrgConfig
+from bot.org.sections import Form
 from bot.roles import REPORTERS, Role
-from bot.services.reporting import (
-    Subject,
-    date_problem,
-    default_business_date,
-    form_of,
-    subjects_for,
-)
+from bot.services.reporting import date_problem, default_business_date, form_of, subjects_for
 from storage.models import Department, Member
 from storage.repositories import catalog, days_off
 from storage.repositories import discipline as rows
 from storage.repositories.discipline import Reporter, StoreRow
 
 REPORTER_ROLES = tuple(sorted(role.value for role in REPORTERS))
-
-
-@dataclass(frozen=True)
-class MissingReport:
-    """One member's missing report(s) for a date: stores for per-store forms, else their own."""
-
-    member: Reporter
-    form_code: str
-    per: Literal["store", "person"]
-    stores: tuple[StoreRow, ...] = ()
-    streak: int = 1  # working days in a row without a report, this one included (capped)
-
-    @property
-    def subject_keys(self) -> tuple[str, ...]:
-        if self.per == "person":
-            return (f"member:{self.member.id}",)
-        return tuple(f"store:{store.id}" for store in self.stores)
-
-
-@dataclass(frozen=True)
-class DepartmentCoverage:
-    department_id: int
-    code: str
-    name_vi: str
-    name_en: str
-    coverage: Coverage
-
-    def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_vi
-
-
-@dataclass(frozen=True)
-class DayCheck:
-    """Reporting discipline of one business date."""
-
-    business_date: date
-    working: bool
-    missing: tuple[MissingReport, ...] = ()
-    coverage: tuple[DepartmentCoverage, ...] = ()
-    department_names: Mapping[int, tuple[str, str]] = field(default_factory=dict)  # (vi, en)
-
-    def missing_by_department(self) -> dict[int, list[MissingReport]]:
-        grouped: dict[int, list[MissingReport]] = {}
-        for item in self.missing:
-            grouped.setdefault(item.member.department_id, []).append(item)
-        return grouped
-
-    def department_name(self, department_id: int, locale: str) -> str:
-        vi, en = self.department_names.get(department_id, ("?", "?"))
-        return en if locale == "en" else vi
 
 
 @dataclass
@@ -158,7 +106,7 @@ async def missing_reports(
 ) -> list[MissingReport]:
     """Every member who still owes a report for ``business_date`` (reachable ones by default),
     by member id; empty on a non-working day of the org calendar."""
-    if not org.report.is_working_day(business_date):
+    if not is_working_day(org.report, business_date):
         return []
     snapshot = await _snapshot(session, org, business_date)
     return _missing(snapshot, reachable_only=reachable_only)
@@ -214,7 +162,9 @@ async def _with_streaks(
 ) -> list[MissingReport]:
     """``missing`` with each member's run of working days without a complete report."""
     # Twice the cap: days off inside the window must not cut a long streak short.
-    days = working_days_back(business_date, org.report.is_working_day, count=2 * STREAK_CAP)
+    days = working_days_back(
+        business_date, partial(is_working_day, org.report), count=2 * STREAK_CAP
+    )
     if not missing or len(days) < 2:
         return list(missing)
     covers = org.report.covers
@@ -240,7 +190,7 @@ async def _with_streaks(
 
 async def check_day(session: AsyncSession, org: OrgConfig, business_date: date) -> DayCheck:
     """Who is missing (reachable or not, with their streaks) and the coverage per department."""
-    if not org.report.is_working_day(business_date):
+    if not is_working_day(org.report, business_date):
         return DayCheck(business_date, working=False)
     snapshot = await _snapshot(session, org, business_date)
     missing = _missing(snapshot, reachable_only=False)

@@ -8,22 +8,27 @@ never dropped.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from html import escape
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.alert_outcome import Outcome
+from bot.domain.alerts import AlertStatus
 from bot.domain.number_format import format_number, format_value
+from bot.domain.records import AlertStateRow
 from bot.i18n import Translator
-from bot.org.schema import AlertRule, OrgConfig
-from storage.models import AlertState
+from bot.org.schema import OrgConfig
+from bot.org.sections import AlertRule
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 SEVERITY_ICONS = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+State = TypeVar("State", bound=AlertStateRow)
 
 
 class AlertCallback(CallbackData, prefix="al"):
@@ -35,7 +40,7 @@ class AlertCallback(CallbackData, prefix="al"):
     id: int
 
 
-def by_severity(states: Sequence[AlertState]) -> list[AlertState]:
+def by_severity(states: Sequence[State]) -> list[State]:
     return sorted(states, key=lambda s: (SEVERITY_ORDER.get(s.severity, 9), s.rule_id))
 
 
@@ -75,7 +80,7 @@ def _band(org: OrgConfig, key: str | None, numbers: Mapping[str, float], t: Tran
     return t("alert.band.at_most", high=metric_value(org, key, high or 0, t))
 
 
-def breach_line(org: OrgConfig, state: AlertState, t: Translator) -> str:
+def breach_line(org: OrgConfig, state: AlertStateRow, t: Translator) -> str:
     """One breach with the numbers behind it, e.g. "ROAS 2,1 — dưới mức 3"."""
     detail: dict[str, Any] = dict(state.detail or {})
     numbers: dict[str, float] = dict(detail.get("numbers") or {})
@@ -131,7 +136,7 @@ def breach_line(org: OrgConfig, state: AlertState, t: Translator) -> str:
     return f"{icon} {text}"
 
 
-def recovery_line(org: OrgConfig, state: AlertState, t: Translator) -> str:
+def recovery_line(org: OrgConfig, state: AlertStateRow, t: Translator) -> str:
     detail: dict[str, Any] = dict(state.detail or {})
     return t("alert.recovered_line", metric=metric_label(org, detail.get("metric"), t) or "—")
 
@@ -154,7 +159,7 @@ def fit(header: str, lines: Sequence[str], footer: str, limit: int, t: Translato
 
 def alert_text(
     org: OrgConfig,
-    states: Sequence[AlertState],
+    states: Sequence[AlertStateRow],
     store_code: str,
     store_name: str,
     day: date,
@@ -168,7 +173,7 @@ def alert_text(
 
 def escalation_text(
     org: OrgConfig,
-    state: AlertState,
+    state: AlertStateRow,
     store_code: str,
     store_name: str,
     minutes: int,
@@ -183,7 +188,7 @@ def escalation_text(
 
 
 def recovery_text(
-    org: OrgConfig, states: Sequence[AlertState], store_code: str, store_name: str, t: Translator
+    org: OrgConfig, states: Sequence[AlertStateRow], store_code: str, store_name: str, t: Translator
 ) -> str:
     header = t("alert.recovered_header", store=store_title(store_code, store_name))
     return fit(header, [recovery_line(org, s, t) for s in states], "", TEXT_LIMIT, t)
@@ -203,3 +208,72 @@ def keyboard(scope: str, lead_id: int, t: Translator, *, with_task: bool) -> Inl
 def rule_summary(rule: AlertRule) -> str:
     """A short id of the rule for logs."""
     return f"{rule.id}({rule.type})"
+
+
+# --- after a button press ----------------------------------------------------------------------
+
+
+def _when(org: OrgConfig, at: datetime | None) -> str:
+    return at.astimezone(org.tz).strftime("%H:%M %d/%m") if at else "—"
+
+
+def status_line(action: str, outcome: Outcome, org: OrgConfig, t: Translator) -> str | None:
+    """The line appended to the alert for everyone in the chat: who did what (None: nothing)."""
+    name = escape(outcome.by or "—")
+    if outcome.status == "acknowledged" or (outcome.status == "done" and action == "ack"):
+        return t("alert.status.acknowledged", name=name, at=_when(org, outcome.at))
+    if outcome.status == "snoozed" or (outcome.status == "done" and action == "snooze"):
+        return t("alert.status.snoozed", name=name, until=_when(org, outcome.at))
+    if outcome.status == "done" and action == "task":
+        return t("alert.status.task", task=outcome.task_id, assignee=name)
+    return None
+
+
+def press_answer(action: str, outcome: Outcome, org: OrgConfig, t: Translator) -> str:
+    """The presser's own short answer (a toast, or an alert box when nothing was done)."""
+    name, at = outcome.by or "—", _when(org, outcome.at)
+    if outcome.status == "done":
+        if action == "ack":
+            return t("alert.answer.acknowledged")
+        if action == "snooze":
+            return t("alert.answer.snoozed", until=at)
+        return t("alert.answer.task", task=outcome.task_id, assignee=name)
+    if outcome.status == "acknowledged":
+        return t("alert.answer.already_acknowledged", name=name, at=at)
+    if outcome.status == "snoozed":
+        return t("alert.answer.already_snoozed", name=name, until=at)
+    if outcome.status == "has_task":
+        return t("alert.answer.already_task", task=outcome.task_id)
+    if outcome.status == "no_owner":
+        return t("alert.answer.no_owner")
+    if outcome.status == "resolved":
+        return t("alert.answer.resolved")
+    return t("alert.answer.not_found")
+
+
+def remaining_keyboard(
+    alerts: Sequence[AlertStateRow], data: AlertCallback, t: Translator
+) -> InlineKeyboardMarkup | None:
+    """The buttons that still make sense for these alerts."""
+    states = {s.state for s in alerts}
+    row = []
+
+    def button(key: str, action: str) -> InlineKeyboardButton:
+        packed = AlertCallback(action=action, scope=data.scope, id=data.id).pack()
+        return InlineKeyboardButton(text=t(key), callback_data=packed)
+
+    if AlertStatus.OPEN in states or AlertStatus.SNOOZED in states:
+        row.append(button("alert.button.ack", "ack"))
+    if AlertStatus.OPEN in states:
+        row.append(button("alert.button.snooze", "snooze"))
+    rows = [row] if row else []
+    if not any(s.task_id for s in alerts) and states != {AlertStatus.RESOLVED.value}:
+        rows.append([button("alert.button.task", "task")])
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def with_status_line(original: str, line: str, *, photo: bool) -> str:
+    """The alert's text (or caption) with ``line`` below, cut to fit Telegram's limit."""
+    limit = CAPTION_LIMIT if photo else TEXT_LIMIT
+    room = limit - len(line) - 2
+    return f"{original[:room]}\n\n{line}"

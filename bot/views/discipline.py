@@ -15,10 +15,11 @@ from html import escape
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.day_off_dates import EXAMPLES, MAX_AHEAD_DAYS, MAX_DAYS, DayOffError
 from bot.domain.discipline import STREAK_CAP, Coverage
+from bot.domain.missing_reports import DepartmentCoverage, MissingReport
+from bot.domain.records import DayOffRow
 from bot.i18n import Translator
-from bot.services.reminders import DepartmentCoverage, MissingReport
-from storage.models import DayOff
 
 MAX_STORE_BUTTONS = 8
 MAX_LISTED_STORES = 20
@@ -209,7 +210,7 @@ def status_mark(status: str, t: Translator) -> str:
     return t(f"off.status.{status}")
 
 
-def upcoming_text(rows: Sequence[DayOff], t: Translator) -> str:
+def upcoming_text(rows: Sequence[DayOffRow], t: Translator) -> str:
     if not rows:
         return t("off.list.empty")
     lines = [t("off.list.title")]
@@ -218,3 +219,38 @@ def upcoming_text(rows: Sequence[DayOff], t: Translator) -> str:
         lines.append(f"• {short_day(row.day, t)}: {status_mark(row.status, t)}{reason}")
     lines += ["", t("off.usage")]
     return "\n".join(lines)
+
+
+def day_off_error_text(error: DayOffError, t: Translator) -> str:
+    """Why the days could not be read, with examples that work."""
+    reason = t(f"off.error.{error.message_key}", max_days=MAX_DAYS, max_ahead=MAX_AHEAD_DAYS)
+    return t("off.error.example", reason=reason, examples=" · ".join(f"/off {e}" for e in EXAMPLES))
+
+
+def days_off_asked_text(
+    created: Sequence[date], unchanged: Sequence[date], has_approvers: bool, t: Translator
+) -> str:
+    """The answer to ``/off <days>``: the days asked now, and those already asked before."""
+    lines = []
+    if created:
+        key = "off.requested" if has_approvers else "off.requested_no_approver"
+        lines.append(t(key, days=days_text(created, t)))
+    if unchanged:
+        lines.append(t("off.already_asked", days=days_text(unchanged, t)))
+    return "\n".join(lines)
+
+
+def day_off_decided_text(
+    status: str, member_name: str, days: Sequence[date], decided_by: str, t: Translator
+) -> str:
+    """The request message once decided, for the approver who pressed."""
+    return t(
+        f"off.decide.done.{status}",
+        name=escape(member_name),
+        days=days_text(days, t),
+        manager=escape(decided_by),
+    )
+
+
+def already_decided_text(status: str, decided_by: str, t: Translator) -> str:
+    return t("off.decide.already", status=status_mark(status, t), manager=decided_by)

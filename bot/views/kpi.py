@@ -1,13 +1,13 @@
-"""What /kpi, /me and /dept show: captions (≤ 1024 characters), chart inputs and buttons."""
+"""What /kpi, /me and /dept show: replies, captions (≤ 1024 characters) and chart inputs.
+
+The buttons under them are in ``bot.views.kpi_buttons``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
 from html import escape
-
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.charts.data import (
     AttainmentOverview,
@@ -23,21 +23,17 @@ from bot.charts.data import (
     Tile,
 )
 from bot.domain.kpi import DayPoint, MetricKpi, Status, attainment_status, cumulative_points
+from bot.domain.kpi_ask import last_month_label
+from bot.domain.kpi_results import MeKpi, PeopleKpi, StoreSetKpi, ranking_value
 from bot.domain.number_format import format_compact, format_number
-from bot.domain.periods import Period
+from bot.domain.periods import Period, month_period
+from bot.domain.records import DepartmentRow, StoreRef
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
-from bot.services.kpi import MeKpi, PeopleKpi, StoreSetKpi, Target, ranking_value
 
 CAPTION_LIMIT = 1024
-MAX_DRILL_BUTTONS = 12
+TEXT_LIMIT = 4096
 MAX_MISSING_LISTED = 5
-
-
-class KpiCallback(CallbackData, prefix="kpi"):
-    v: str  # s store | b brand | a all | d dept | m me
-    i: int = 0  # store / brand / department id
-    p: str = "m"  # m month | w week | YYYY-MM
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -360,49 +356,47 @@ def me_chart(view: MeKpi, org: OrgConfig, t: Translator, period: Period) -> MeCh
     )
 
 
-# --- buttons ---------------------------------------------------------------------------------
+# --- replies without a chart -----------------------------------------------------------------
 
 
-def _button(text: str, v: str, i: int = 0, p: str = "m") -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=KpiCallback(v=v, i=i, p=p).pack())
+def without_chart_text(caption: str, t: Translator) -> str:
+    """The caption as a message when the chart could not be drawn, saying so if it fits."""
+    text = caption + "\n\n" + t("kpi.chart_unavailable")
+    return text if len(text) <= TEXT_LIMIT else caption
 
 
-def period_row(v: str, i: int, code: str, t: Translator) -> list[InlineKeyboardButton]:
-    """Week / month switch; ``code`` is the shown period ("w", "m" or "YYYY-MM")."""
-    row = []
-    for option, key in (("w", "kpi.button.week"), ("m", "kpi.button.month")):
-        text = t(key)
-        if option == code:
-            text = "• " + text
-        row.append(_button(text, v, i, option))
-    return row
+def quote(text: str) -> str:
+    """What the member typed, echoed back short and HTML-safe."""
+    return escape(text[:60])
 
 
-def view_keyboard(
-    target: Target,
-    code: str,
-    t: Translator,
-    drill: Sequence[tuple[str, str, int]] = (),
-) -> InlineKeyboardMarkup:
-    """Period switch, drill-down buttons (text, view, id), and back to the parent view."""
-    v = {"store": "s", "brand": "b", "all": "a", "dept": "d"}[target.kind]
-    rows = [period_row(v, target.id, code, t)]
-    buttons = [_button(text, dv, di, code) for text, dv, di in drill[:MAX_DRILL_BUTTONS]]
-    rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    if target.parent is not None:
-        parent_v = {"brand": "b", "all": "a"}[target.parent[0]]
-        rows.append([_button(t("kpi.button.back"), parent_v, target.parent[1], code)])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+def example_code(stores: Sequence[StoreRef]) -> str:
+    """A store code the member may try (one they see, else a typical one)."""
+    return stores[0].code if stores else "HS-SHOPEE"
 
 
-def choice_keyboard(
-    choices: Sequence[tuple[str, str, int]], period_code: str
-) -> InlineKeyboardMarkup:
-    buttons = [_button(text, v, i, period_code) for text, v, i in choices]
-    return InlineKeyboardMarkup(
-        inline_keyboard=[buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+def department_label(department: DepartmentRow, t: Translator) -> str:
+    return department.name_en if t.locale == "en" else department.name_vi
+
+
+def bad_period_text(text: str, example: str, today: date, t: Translator) -> str:
+    return t("kpi.bad_period", text=text, example=example, month=last_month_label(today))
+
+
+def future_text(period: Period, example: str, today: date, t: Translator) -> str:
+    return t(
+        "kpi.future",
+        period=period_text(period, t),
+        example=example,
+        month=month_period(today.year, today.month).label,
     )
 
 
-def me_keyboard(code: str, t: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[period_row("m", 0, code, t)])
+def empty_text(name: str, period: Period, example: str, today: date, t: Translator) -> str:
+    return t(
+        "kpi.empty",
+        name=quote(name),
+        period=period_text(period, t),
+        example=example,
+        month=last_month_label(today),
+    )

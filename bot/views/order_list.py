@@ -8,10 +8,10 @@ from html import escape
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.records import OrderRow
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.views.orders import VIEW, OrderCallback, local_text, status_text, type_name
-from storage.models import OrderRequest
 
 
 class OrdersTabCallback(CallbackData, prefix="ol"):
@@ -19,7 +19,7 @@ class OrdersTabCallback(CallbackData, prefix="ol"):
     page: int = 0
 
 
-def order_line(org: OrgConfig, order: OrderRequest, t: Translator) -> str:
+def order_line(org: OrgConfig, order: OrderRow, t: Translator) -> str:
     deadline = local_text(order.deadline, org.tz) if order.deadline else "—"
     return t(
         "order.list.line",
@@ -31,7 +31,7 @@ def order_line(org: OrgConfig, order: OrderRequest, t: Translator) -> str:
 
 
 def list_text(
-    org: OrgConfig, tab: str, page: int, orders: Sequence[OrderRequest], t: Translator
+    org: OrgConfig, tab: str, page: int, orders: Sequence[OrderRow], t: Translator
 ) -> str:
     header = t("order.list.header", tab=t(f"order.tab.{tab}"), page=page + 1)
     if not orders:
@@ -44,7 +44,7 @@ def list_keyboard(
     tab: str,
     page: int,
     has_next: bool,
-    orders: Sequence[OrderRequest],
+    orders: Sequence[OrderRow],
     t: Translator,
 ) -> InlineKeyboardMarkup:
     tab_row = [

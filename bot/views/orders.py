@@ -6,23 +6,23 @@ jobs, so a request reads the same wherever it shows up. Rendering only; no decis
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from html import escape
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.number_format import format_value
 from bot.domain.order_dates import When
+from bot.domain.order_fields import MAX_ATTACHMENT_BYTES
 from bot.domain.order_workflow import Action
+from bot.domain.records import DepartmentRow, MemberRow, OrderEventRow, OrderRow, StoreRef
 from bot.i18n import Translator
-from bot.org.schema import OrderField, OrgConfig
-from storage.models import Department, Member, OrderEvent, OrderRequest, Store
-from storage.repositories import catalog
-from storage.repositories import orders as repo
+from bot.org.schema import OrgConfig
+from bot.org.sections import OrderField
 
 
 class OrderCallback(CallbackData, prefix="od"):
@@ -54,23 +54,29 @@ ACTION_ICONS = {
 
 @dataclass(frozen=True)
 class OrderView:
-    """An order with the rows it mentions, loaded once."""
+    """An order with the rows it mentions, loaded once (``bot.services.order_view``)."""
 
-    order: OrderRequest
-    department: Department | None
-    store: Store | None
-    people: dict[int, Member]
+    order: OrderRow
+    department: DepartmentRow | None
+    store: StoreRef | None
+    people: Mapping[int, MemberRow]
 
     def name(self, member_id: int | None) -> str:
         member = self.people.get(member_id) if member_id is not None else None
         return escape(member.full_name) if member else "—"
 
 
-async def load_view(session: AsyncSession, order: OrderRequest) -> OrderView:
-    department = await catalog.get_department(session, order.department_id)
-    store = await session.get(Store, order.store_id) if order.store_id else None
-    people = await repo.members_by_id(session, [order.requester_id, order.assignee_id])
-    return OrderView(order, department, store, people)
+class Refusal(Protocol):
+    """Why an act on an order changed nothing (the service's outcome, read-only)."""
+
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def order(self) -> OrderRow | None: ...
+    @property
+    def last(self) -> OrderEventRow | None: ...
+    @property
+    def last_actor(self) -> MemberRow | None: ...
 
 
 def local_text(instant: datetime | None, tz: tzinfo) -> str:
@@ -83,14 +89,14 @@ def short_time(instant: datetime, tz: tzinfo) -> str:
     return instant.astimezone(tz).strftime("%H:%M %d/%m")
 
 
-def type_name(org: OrgConfig, order: OrderRequest, t: Translator) -> str:
+def type_name(org: OrgConfig, order: OrderRow, t: Translator) -> str:
     order_type = org.order_type(order.type_code) if order.type_code else None
     if order_type is None:
         return escape(order.title) if order.kind == "task" else escape(order.type_code or "—")
     return escape(order_type.name.get(t.locale))
 
 
-def department_text(department: Department | None, t: Translator) -> str:
+def department_text(department: DepartmentRow | None, t: Translator) -> str:
     if department is None:
         return "—"
     return escape(department.name_en if t.locale == "en" else department.name_vi)
@@ -101,7 +107,7 @@ def status_text(status: str, t: Translator) -> str:
 
 
 def field_value_text(
-    org: OrgConfig, field: OrderField, value: Any, t: Translator, store: Store | None = None
+    org: OrgConfig, field: OrderField, value: Any, t: Translator, store: StoreRef | None = None
 ) -> str:
     """One answer in canonical form (money as ``12.500.000 ₫``, dates as ``25/11/2026``)."""
     if value is None:
@@ -146,7 +152,9 @@ def card_text(org: OrgConfig, view: OrderView, t: Translator, *, with_fields: bo
     return "\n".join(lines)
 
 
-def event_line(org: OrgConfig, event: OrderEvent, people: dict[int, Member], t: Translator) -> str:
+def event_line(
+    org: OrgConfig, event: OrderEventRow, people: Mapping[int, MemberRow], t: Translator
+) -> str:
     actor = people.get(event.actor_id) if event.actor_id is not None else None
     line = t(
         "order.timeline.line",
@@ -163,11 +171,64 @@ def event_line(org: OrgConfig, event: OrderEvent, people: dict[int, Member], t: 
 
 
 def timeline_text(
-    org: OrgConfig, events: list[OrderEvent], people: dict[int, Member], t: Translator
+    org: OrgConfig,
+    events: Sequence[OrderEventRow],
+    people: Mapping[int, MemberRow],
+    t: Translator,
 ) -> str:
     lines = [t("order.timeline.header")]
     lines += [event_line(org, e, people, t) for e in events]
     return "\n".join(lines)
+
+
+def details_text(
+    org: OrgConfig,
+    view: OrderView,
+    events: Sequence[OrderEventRow],
+    people: Mapping[int, MemberRow],
+    t: Translator,
+) -> str:
+    """``/order <number>``: the card with every answer, then the timeline."""
+    return f"{card_text(org, view, t)}\n\n{timeline_text(org, events, people, t)}"
+
+
+def result_text(org: OrgConfig, view: OrderView, action: Action, t: Translator) -> str:
+    """The actor's own result: what they did, over the card as it is now."""
+    headline = t(f"order.you.{action.value}", number=view.order.id)
+    return f"{headline}\n\n{card_text(org, view, t, with_fields=False)}"
+
+
+def refusal_text(refusal: Refusal, org: OrgConfig, number: int, t: Translator) -> str:
+    """Why nothing changed; a stale button says who acted last and when."""
+    if refusal.verdict == "stale" and refusal.last is not None:
+        last, actor = refusal.last, refusal.last_actor
+        return t(
+            "order.stale",
+            number=number,
+            action=t(f"order.action.{last.action}"),
+            actor=actor.full_name if actor else t("order.actor.system"),
+            at=short_time(last.at, org.tz),
+            status=t(f"order.status.{refusal.order.status}") if refusal.order else "—",
+        )
+    if refusal.verdict == "not_allowed":
+        return t("order.not_allowed", number=number)
+    if refusal.verdict == "bad_assignee":
+        return t("order.bad_assignee")
+    if refusal.verdict == "note_required":
+        return t("order.note_required")
+    return t("order.not_found", number=number)
+
+
+def ask_text(action: str, number: object, t: Translator) -> str:
+    """Asking for the reason (reject, reopen) or the deliverable (deliver) of order ``number``."""
+    return t(f"order.ask.{action}", number=escape(str(number)))
+
+
+def deliver_error_text(problem: str, t: Translator) -> str:
+    """Why a delivery cannot be taken: a bad link, or a file too big or of the wrong type."""
+    if problem == "bad_link":
+        return t("order.deliver_error.bad_link")
+    return t(f"order.deliver_error.{problem}", max_mb=MAX_ATTACHMENT_BYTES // (1024 * 1024))
 
 
 def action_label(action: str, t: Translator) -> str:
@@ -176,7 +237,7 @@ def action_label(action: str, t: Translator) -> str:
 
 
 def action_keyboard(
-    order: OrderRequest, actions: list[Action], t: Translator
+    order: OrderRow, actions: Sequence[Action], t: Translator
 ) -> InlineKeyboardMarkup | None:
     """One button per action the viewer may take now, two per row."""
     buttons = [
@@ -193,7 +254,7 @@ def action_keyboard(
 
 
 def assignee_keyboard(
-    order: OrderRequest, people: list[Member], t: Translator
+    order: OrderRow, people: Sequence[MemberRow], t: Translator
 ) -> InlineKeyboardMarkup:
     rows = [
         [

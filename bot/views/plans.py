@@ -1,4 +1,5 @@
-"""Plan texts shared by the chat and the command line: problems, previews, a store's plan."""
+"""Plan texts shared by the chat and the command line: problems, previews, a store's plan;
+and the Confirm / Cancel buttons under a preview in chat."""
 
 from __future__ import annotations
 
@@ -6,18 +7,37 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from zoneinfo import ZoneInfo
 
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
 from bot.domain.months import YearMonth
 from bot.domain.number_format import format_compact, format_value
 from bot.domain.numbers import examples_for
 from bot.domain.plan_days import daily_plan
-from bot.domain.plan_file import PlanProblem
+from bot.domain.plan_preview import PlanChange, PlanPreview, StorePlan
+from bot.domain.plan_rows import PlanProblem
 from bot.i18n import Translator
-from bot.org.schema import BaseMetric, OrgConfig, Unit
-from bot.services.plans import PlanChange, PlanPreview, StorePlan
+from bot.org.fields import Unit
+from bot.org.schema import OrgConfig
+from bot.org.sections import BaseMetric
 
 MAX_PROBLEMS_SHOWN = 25
 MAX_LINES_SHOWN = 12
 MAX_MESSAGE_CHARS = 3800  # Telegram's limit is 4096
+
+
+class PlanCallback(CallbackData, prefix="plan"):
+    action: str  # ok | no
+    iid: str  # the import (preview) the button belongs to
+
+
+def preview_keyboard(iid: str, t: Translator) -> InlineKeyboardMarkup:
+    def button(key: str, action: str) -> InlineKeyboardButton:
+        data = PlanCallback(action=action, iid=iid).pack()
+        return InlineKeyboardButton(text=t(key), callback_data=data)
+
+    row = [button("plan.button.confirm", "ok"), button("plan.button.cancel", "no")]
+    return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 def problem_text(problem: PlanProblem, t: Translator) -> str:

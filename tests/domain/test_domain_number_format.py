@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.domain.number_format import format_number
 from bot.domain.numbers import format_compact, format_value, parse_number
-from bot.org.schema import Unit
+from bot.org.fields import Unit
 
 
 @pytest.mark.parametrize(

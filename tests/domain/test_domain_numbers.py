@@ -16,7 +16,7 @@ from bot.domain.numbers import (
     parse_decimal,
     parse_number,
 )
-from bot.org.schema import Unit
+from bot.org.fields import Unit
 
 UNITS: tuple[Unit, ...] = ("money", "count", "percent", "hours", "number")
 

@@ -11,14 +11,8 @@ import pytest
 from openpyxl import Workbook
 
 from bot.domain.months import YearMonth
-from bot.domain.plan_file import (
-    MAX_FILE_BYTES,
-    PlanFileContext,
-    PlanMetricSpec,
-    PlanProblem,
-    parse_plan_file,
-    size_problem,
-)
+from bot.domain.plan_file import MAX_FILE_BYTES, parse_plan_file, size_problem
+from bot.domain.plan_rows import PlanFileContext, PlanMetricSpec, PlanProblem
 from bot.domain.plan_weights import effective_weights
 
 GMV = PlanMetricSpec("gmv", "money", 50e9 * 31)

@@ -14,7 +14,8 @@ from bot.roles import Role
 from bot.sandbox.client import BotOutput, SandboxUser
 from bot.sandbox.server import SandboxServer
 from bot.views.alerts import AlertCallback
-from jobs.runner import default_handlers, run_job
+from jobs.runner import run_job
+from jobs.table import default_handlers
 from storage.models import AlertState, OrderRequest, Store
 from storage.repositories import reports
 

@@ -13,7 +13,8 @@ from support.outbox_delivery import deliver_outbox
 
 from bot.roles import Role
 from bot.sandbox.client import SandboxUser
-from jobs.runner import default_handlers, run_job
+from jobs.runner import run_job
+from jobs.table import default_handlers
 from storage.models import DayOff, OutboxMessage
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

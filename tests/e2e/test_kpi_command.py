@@ -12,7 +12,7 @@ from bot.charts import run as chart_run
 from bot.demo.kpi_data import write_plan, write_report
 from bot.roles import Role
 from bot.sandbox.client import SandboxUser
-from bot.views.kpi import KpiCallback
+from bot.views.kpi_buttons import KpiCallback
 from storage.repositories import catalog
 
 # The harness clock is 2026-11-21 09:00 in Ho Chi Minh City: the latest due report is 20/11.

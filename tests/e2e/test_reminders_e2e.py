@@ -14,7 +14,8 @@ from support.outbox_delivery import deliver_outbox
 
 from bot.roles import Role
 from bot.sandbox.client import SandboxUser
-from jobs.runner import default_handlers, run_job
+from jobs.runner import run_job
+from jobs.table import default_handlers
 from storage.models import Report, Store
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -14,7 +14,8 @@ from support.people import add_person, sync_demo_org
 from bot.clock import FrozenClock
 from bot.org.schema import OrgConfig
 from bot.services import alerts
-from jobs.runner import default_handlers, run_job
+from jobs.runner import run_job
+from jobs.table import default_handlers
 from storage.models import AlertState, OutboxMessage, Plan, Store
 from storage.repositories import reports
 

@@ -18,7 +18,8 @@ from bot.org.schema import OrgConfig
 from bot.services.order_export import requests_sheet, timeline_sheet
 from bot.services.orders import NoManagerError, act, create_order, create_task, list_tab
 from bot.services.scope import scope_of
-from jobs.runner import default_handlers, run_job
+from jobs.runner import run_job
+from jobs.table import default_handlers
 from storage.database import Database
 from storage.models import Member, OrderRequest, OutboxMessage
 

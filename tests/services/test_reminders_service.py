@@ -10,8 +10,9 @@ from support.people import add_person, sync_demo_org
 from support.report_rows import add_person_report, add_store_report
 
 from bot.clock import FrozenClock
+from bot.domain.missing_reports import MissingReport
 from bot.org.schema import OrgConfig
-from bot.services.reminders import MissingReport, check_day, missing_reports
+from bot.services.reminders import check_day, missing_reports
 from storage.models import DayOff, Member
 
 SF = async_sessionmaker[AsyncSession]

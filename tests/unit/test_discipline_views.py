@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 
+from bot.domain.missing_reports import MissingReport
 from bot.i18n import Translator
-from bot.services.reminders import MissingReport
 from bot.views.discipline import escalation_text, reminder_keyboard, reminder_text
 from storage.repositories.discipline import Reporter, StoreRow
 
