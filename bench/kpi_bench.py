@@ -86,7 +86,7 @@ async def queries(database: Database, org: OrgConfig, runs: int) -> None:
 
             async def whole(target: Any = target, name: str = name) -> None:
                 await service.store_set_kpi(
-                    session, org, target, period, AS_OF, with_heatmap=name != "store"
+                    session, org, target, period, AS_OF, now=NOW, with_heatmap=name != "store"
                 )
 
             print(
@@ -104,7 +104,7 @@ async def render_ratio(database: Database, org: OrgConfig, runs: int) -> None:
         scope = await scope_of(session, bod)
         target = service.store_target(scope, scope.stores[0].id)
         assert target is not None
-        view = await service.store_set_kpi(session, org, target, period, AS_OF)
+        view = await service.store_set_kpi(session, org, target, period, AS_OF, now=NOW)
     data = views.store_chart(view, org, Translator("vi"), f"{target.code} · {target.name}")
     chart_run.render_sync("store", data)
     bare_store_chart(data)

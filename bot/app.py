@@ -26,6 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.charts import run as charts
 from bot.clock import Clock
 from bot.delivery import OutboxSender, RateLimits
+from bot.delivery.reply_guard import ReplyGuard, UpdateScope
 from bot.delivery.sender import DEFAULT_LEASE
 from bot.i18n import LOCALES, load_catalogue
 from bot.menu import set_guest_menu
@@ -51,6 +52,7 @@ SHUTDOWN_GRACE_SECONDS = 15.0
 
 def create_bot(token: str, api_url: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    session.middleware(ReplyGuard())  # direct replies: split when long, plain text if refused
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
@@ -163,6 +165,7 @@ class BotRuntime:
         )
         dp.update.outer_middleware(self.in_flight)
         dp.update.outer_middleware(DbSessionMiddleware(self.database.session_factory))
+        dp.update.outer_middleware(UpdateScope())  # inside the transaction: a refused reply commits
         dp.update.outer_middleware(MemberMiddleware(self.org.default_locale))
         dp.update.outer_middleware(ContextMiddleware())
         dp.include_router(build_root_router())

@@ -1,4 +1,5 @@
-"""The Telegram command menu, per role and language (setMyCommands with scopes)."""
+"""The Telegram command menu, per role and language (setMyCommands with scopes), and what
+the bot knows about its commands when one is typed in the middle of a form."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 from bot.i18n import DEFAULT_LOCALE, LOCALES, Translator
-from bot.roles import GUEST_COMMANDS, Role, commands_for
+from bot.roles import COMMANDS, GUEST_COMMANDS, Role, commands_for
 from storage.models import Member
 
 log = logging.getLogger(__name__)
@@ -42,3 +43,34 @@ async def set_member_menu(bot: Bot, member: Member) -> None:
         )
     except TelegramAPIError as exc:
         log.warning("menu not updated member_id=%s error=%s", member.id, exc)
+
+
+# --- commands typed in the middle of a form ------------------------------------------------------
+
+# The commands that open a form of their own, replacing whatever form is in progress: typed
+# in the middle of another form they first ask whether to leave it. True: with or without
+# arguments (`/report 20/11` opens the form for that day); False: only without arguments
+# (`/order 12` shows a request, `/invite staff growth S1` issues a link at once).
+FORM_OPENERS: dict[str, bool] = {"report": True, "order": False, "invite": False}
+
+
+def known_commands() -> frozenset[str]:
+    """Every command the bot has, for any role (a guest's /start included)."""
+    return frozenset({spec.name for spec in COMMANDS} | set(GUEST_COMMANDS))
+
+
+def split_command(text: str | None) -> tuple[str, str | None] | None:
+    """``"/report@opsbot 20/11"`` → ``("report", "20/11")``; a bare ``/`` → ``("", None)``;
+    None when the text is not a command at all."""
+    if not text or not text.startswith("/"):
+        return None
+    body = text[1:]
+    head = "" if not body or body[0].isspace() else body.split(maxsplit=1)[0]
+    args = body[len(head) :].strip()
+    return head.split("@", 1)[0], args or None
+
+
+def opens_form(name: str, args: str | None) -> bool:
+    """True when ``/name args`` replaces the form in progress with a new one."""
+    with_args = FORM_OPENERS.get(name)
+    return with_args is not None and (with_args or args is None)

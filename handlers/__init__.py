@@ -1,22 +1,30 @@
 """Router tree. Order matters: the first router whose filters match handles the update.
 
+Commands win over forms: every command handler matches in any state and no form reads a
+command as an answer (see handlers/mid_form.py), so the order below does not decide which
+commands work in the middle of a form.
+
 1. errors    - error observer for the whole tree
-2. start     - /start for everyone (registration by invite)
-3. common    - members: /cancel and /help from any state, /lang
-4. invite    - managers and admins
-5. reminders - the store buttons of reminders (open the report form for a store and date)
-6. days_off  - /off (staff and managers ask) and the Approve / Reject buttons (managers, admins);
-               before report so that /off works in the middle of a report form
-6b. kpi      - /kpi, /me, /dept chart views and their buttons (period, drill-down, back);
-               before report so that a chart can be asked for in the middle of a report form
-7. report    - the daily report form (staff and managers)
-8. report_status - /status and /history
-9. orders    - /order (request form, one request's details), /orders, request card buttons
-10. plans    - /plan (view, template) and plan import by file with preview and Confirm
+2. mid_form  - a command that would open another form, typed in the middle of one: leave it or
+               keep it (buttons); first, so that no form's own handler sees it
+3. start     - /start for everyone (registration by invite)
+4. common    - members: /cancel and /help from any state, /lang
+5. invite    - managers and admins
+6. reminders - the store buttons of reminders (open the report form for a store and date)
+7. days_off  - /off (staff and managers ask) and the Approve / Reject buttons (managers, admins)
+7b. kpi      - /kpi, /me, /dept chart views and their buttons (period, drill-down, back)
+8. report    - the daily report form (staff and managers)
+9. report_status - /status and /history
+10. orders   - /order (request form, one request's details), /orders, request card buttons
+11. plans    - /plan (view, template) and plan import by file with preview and Confirm
                (files are taken only outside other forms)
-11. export   - /export [YYYY-MM]: the month as a formatted .xlsx within the member's scope
-12. alerts   - the Acknowledge / Snooze / Create task buttons of KPI alerts (any chat)
-13. fallback - catch-all: "not understood" for members, a refusal for strangers
+12. export   - /export [YYYY-MM]: the month as a formatted .xlsx within the member's scope
+13. alerts   - the Acknowledge / Snooze / Create task buttons of KPI alerts (any chat)
+14. fallback - catch-all: an unknown command gets one that exists, anything else "not
+               understood" for members, a refusal for strangers
+
+Around every message handler, ``mid_form.StillInForm`` adds how to go on with a form after a
+command that left it as it was.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from handlers import (
     fallback,
     invite,
     kpi,
+    mid_form,
     orders,
     plans,
     reminders,
@@ -45,6 +54,7 @@ def build_root_router() -> Router:
     root = Router(name="root")
     root.include_routers(
         errors.create_router(),
+        mid_form.create_router(),
         start.create_router(),
         common.create_router(),
         invite.create_router(),
@@ -59,4 +69,5 @@ def build_root_router() -> Router:
         alerts.create_router(),
         fallback.create_router(),
     )
+    root.message.middleware(mid_form.StillInForm())
     return root

@@ -11,6 +11,7 @@ from bot.services.export import build_export, is_future
 from bot.services.export_request import ExportRequest
 from bot.services.reporting import default_business_date
 from bot.services.scope import scope_of
+from bot.views.safe import user_text
 from handlers.context import Ctx
 from handlers.filters import IsMember
 
@@ -25,7 +26,7 @@ async def export_command(message: Message, command: CommandObject, ctx: Ctx) -> 
     text = (command.args or "").strip()
     month = parse_month(text) if text else default
     if month is None:
-        await message.answer(t("export.bad_month", value=text[:32], example=str(default)))
+        await message.answer(t("export.bad_month", value=user_text(text, 32), example=str(default)))
         return
     if is_future(month, today):
         await message.answer(t("export.future", month=month.label(), example=str(default)))

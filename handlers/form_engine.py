@@ -12,22 +12,19 @@ A form plugs in with an adapter, a ``FormAdapter`` subclass. The contract:
   ``pick`` when it starts with a choice), its callback data (fields ``rid``, ``action``,
   ``value``; the actions ``back``, ``skip`` and ``cancel`` belong to the engine), its cursor
   class, its text keys, where Back is offered, which messages answer a question, a hint per
-  step for anything unexpected there, and whether commands leave the form (below).
+  step for anything unexpected there.
 - ``question(ctx, draft, key)`` / ``summary(ctx, draft)``: the text and keyboard of a
   question and of the summary.
 - ``read(step)``: the message at a question. Put the answer in ``step.draft`` and return
   ``Answered(echo)``; or ``Refused(text)``; ``Lost()`` when the question no longer exists; None
   when the adapter moved the form itself (e.g. a confirmation detour).
 - ``skip_echo(ctx, draft, key)``: the line shown after skipping ``key``; None if required.
-- ``refuse_command(step)``: the reply to a command typed at a question, for forms whose
-  commands stay in the form.
 
-Commands: a text starting with "/" is never given to ``read``. With
-``commands_leave_form`` (the order form) no handler of the form sees it, so later routers run
-it (``/orders`` mid-form works, the form waits). Otherwise (the daily report) the form refuses
-it at its current step; only commands whose routers come before the form's (``/cancel``,
-``/help``, the form's own start command…) run mid-form, and the adapter's own step handlers
-must not read a command as input either (``is_command``).
+Commands: a text starting with "/" is never an answer. No handler the engine installs sees one
+(``handlers.filters.NOT_A_COMMAND``), and a form's own message handlers use the same filter, so
+the command reaches its own router and runs while the form waits where it was; the router tree
+(``handlers/__init__.py``) asks first when the command would open another form, and says how
+to go on afterwards.
 
 Everything else a form does (how it starts, its pick step, buttons that answer, the summary's
 own buttons, submit) stays in its module. That module registers those handlers on its router,
@@ -52,14 +49,11 @@ from aiogram.utils.magic_filter import MagicFilter
 
 from bot.domain.form_cursor import FormCursor, new_run_id
 from handlers.context import Ctx
+from handlers.filters import NOT_A_COMMAND
 
 D = TypeVar("D", bound=FormCursor[Any])
 Screen = tuple[str, InlineKeyboardMarkup]
 STALE = "callback.stale"
-
-
-def is_command(text: str | None) -> bool:
-    return text is not None and text.startswith("/")
 
 
 class RunButton(Protocol):
@@ -99,7 +93,6 @@ class FormSpec(Generic[D]):
     back_from: tuple[State, ...]  # the steps whose keyboards offer Back
     answers: tuple[MagicFilter, ...] = ()  # the messages that answer a question; () = any
     hints: Mapping[State, str] = field(default_factory=dict)  # step -> unexpected input
-    commands_leave_form: bool = True
 
 
 @dataclass
@@ -151,9 +144,6 @@ class FormAdapter(ABC, Generic[D]):
     @abstractmethod
     def skip_echo(self, ctx: Ctx, draft: D, key: str) -> str | None: ...
 
-    async def refuse_command(self, step: Step[D]) -> str:
-        return step.ctx.t(self.spec.texts.use_buttons)
-
 
 def _with_echo(echo: str | None, text: str) -> str:
     return f"{echo}\n\n{text}" if echo else text
@@ -163,10 +153,6 @@ class FormEngine(Generic[D]):
     def __init__(self, adapter: FormAdapter[D]) -> None:
         self.adapter = adapter
         self.spec = adapter.spec
-        # Handlers of a form whose commands leave it must not see them at all.
-        self.not_command: tuple[MagicFilter, ...] = (
-            (~F.text.startswith("/"),) if self.spec.commands_leave_form else ()
-        )
 
     # --- moving the form ----------------------------------------------------------------------
 
@@ -255,9 +241,6 @@ class FormEngine(Generic[D]):
         if step.draft.current is None:
             await self.lost(message, state, ctx)
             return
-        if is_command(message.text):  # reached only when commands stay in the form
-            await message.answer(await self.adapter.refuse_command(step))
-            return
         outcome = await self.adapter.read(step)
         if isinstance(outcome, Answered):
             await self.advance(step, outcome.echo)
@@ -320,7 +303,7 @@ class FormEngine(Generic[D]):
 
     def install(self, router: Router) -> None:
         """Register the engine's handlers; after the form's own, since the last ones catch
-        every other button and message of the form."""
+        every other button and message of the form. None of them sees a command."""
         spec, cb, msg = self.spec, router.callback_query, router.message
         every_step = StateFilter(spec.states)
         cb.register(self.cancel_pressed, spec.callback.filter(F.action == "cancel"), every_step)
@@ -331,7 +314,7 @@ class FormEngine(Generic[D]):
         )
         cb.register(self.skip_pressed, spec.callback.filter(F.action == "skip"), spec.field_step)
         cb.register(self.stale_pressed, spec.callback.filter())
-        msg.register(self.answer_message, spec.field_step, *spec.answers, *self.not_command)
+        msg.register(self.answer_message, spec.field_step, *spec.answers, NOT_A_COMMAND)
         for step_state, key in spec.hints.items():
-            msg.register(self.hint(key), step_state, *self.not_command)
-        msg.register(self.hint(spec.texts.use_buttons), every_step, *self.not_command)
+            msg.register(self.hint(key), step_state, NOT_A_COMMAND)
+        msg.register(self.hint(spec.texts.use_buttons), every_step, NOT_A_COMMAND)

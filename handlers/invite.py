@@ -16,7 +16,7 @@ from bot.services.onboarding import ROLES_WITH_DEPARTMENT, InviteRequest, Onboar
 from bot.views import invites as views
 from bot.views.invites import InviteCallback
 from handlers.context import Ctx
-from handlers.filters import HasRole
+from handlers.filters import NOT_A_COMMAND, HasRole
 
 log = logging.getLogger(__name__)
 
@@ -196,5 +196,5 @@ def create_router() -> Router:
         stores_done, InviteCallback.filter(F.step == "done"), InviteForm.stores
     )
     router.callback_query.register(stale_invite_button, InviteCallback.filter())
-    router.message.register(invite_catch_all, StateFilter(InviteForm))
+    router.message.register(invite_catch_all, StateFilter(InviteForm), NOT_A_COMMAND)
     return router

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from aiogram import F, Router
@@ -44,12 +44,14 @@ BUTTON_VIEWS: dict[str, frozenset[Role]] = {
 
 @dataclass(frozen=True)
 class Viewer:
-    """The member asking, with their scope and the day the numbers run to, read once."""
+    """The member asking, with their scope, the day the numbers run to and the instant that
+    decides which reports are due, read once."""
 
     ctx: Ctx
     scope: Scope
     today: date
     chat_id: int
+    now: datetime
 
     @property
     def example(self) -> str:
@@ -60,7 +62,8 @@ async def _viewer(event: Message | CallbackQuery, ctx: Ctx) -> Viewer:
     scope = await scope_of(ctx.session, ctx.member, ctx.stores_catalog)
     # A button's chart goes to the presser's private chat, like the command's reply.
     chat_id = event.chat.id if isinstance(event, Message) else event.from_user.id
-    return Viewer(ctx, scope, service.as_of(ctx.org, ctx.now()), chat_id)
+    now = ctx.now()
+    return Viewer(ctx, scope, service.as_of(ctx.org, now), chat_id, now)
 
 
 async def _say(viewer: Viewer, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -147,9 +150,9 @@ async def show_target(viewer: Viewer, target: Target | None, period: Period, cod
     if period.start > viewer.today:
         await _say_future(viewer, period, example)
         return
-    with_heatmap = target.kind != "store"
+    heatmap = target.kind != "store"
     view = await service.store_set_kpi(
-        ctx.session, ctx.org, target, period, viewer.today, with_heatmap=with_heatmap
+        ctx.session, ctx.org, target, period, viewer.today, now=viewer.now, with_heatmap=heatmap
     )
     if not view.report.has_data:
         await _say_empty(viewer, target.name, period, example)
@@ -185,8 +188,9 @@ async def show_me(viewer: Viewer, period: Period, code: str) -> None:
         return
     member = ctx.member
     view = await service.me_kpi(
-        ctx.session, ctx.org, member, viewer.scope, period, viewer.today, member.full_name
-    )
+        ctx.session, ctx.org, member, viewer.scope, period, viewer.today, member.full_name,
+        now=viewer.now,
+    )  # fmt: skip
     if view is None:
         await _say(viewer, ctx.t("kpi.me.no_form"))
         return
@@ -245,7 +249,9 @@ async def show_department(viewer: Viewer, department_id: int, period: Period, co
     if not people:
         await _say(viewer, ctx.t("kpi.dept.no_people", name=views.quote(name)))
         return
-    view = await service.people_kpi(ctx.session, ctx.org, department, people, period, viewer.today)
+    view = await service.people_kpi(
+        ctx.session, ctx.org, department, people, period, viewer.today, now=viewer.now
+    )
     if not any(p.reported for p in view.people):
         await _say_empty(viewer, name, period)
         return

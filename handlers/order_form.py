@@ -25,6 +25,7 @@ from bot.services.scope import scope_of
 from bot.views import order_form as views
 from bot.views.order_form import OrderFormCallback, example_for
 from bot.views.orders import field_value_text, local_text
+from bot.views.safe import user_text
 from handlers.context import Ctx
 from handlers.form_engine import (
     STALE,
@@ -68,7 +69,7 @@ def _echo(ctx: Ctx, field: OrderField, value: object) -> str:
     t = ctx.t
     return t(
         "order.echo",
-        field=field.label.get(t.locale),
+        field=user_text(field.label.get(t.locale)),
         value=field_value_text(ctx.org, field, value, t),
     )
 
@@ -96,7 +97,6 @@ class OrderFormAdapter(FormAdapter[OrderDraft]):
         texts=FormTexts.under("order"),
         back_from=(OrderForm.field, OrderForm.summary),
         hints={OrderForm.summary: "order.summary_use_buttons"},
-        commands_leave_form=True,  # /orders, /plan… work mid-form; the form waits
     )
 
     async def question(self, ctx: Ctx, draft: OrderDraft, key: str) -> Screen:
@@ -125,7 +125,7 @@ class OrderFormAdapter(FormAdapter[OrderDraft]):
         else:
             stores = await _stores(ctx) if field.type == "store" else []
             if message.text is None:
-                example = example_for(field, stores, ctx.t)
+                example = user_text(example_for(field, stores, ctx.t))
                 return Refused(ctx.t("order.not_understood", example=example))
             result = form.read_text_answer(
                 ctx.org, order_type, field, message.text, now=ctx.now(), stores=stores, t=ctx.t
@@ -139,7 +139,7 @@ class OrderFormAdapter(FormAdapter[OrderDraft]):
         _, field = _type_and_field(ctx.org, draft)
         if field is None or field.required:
             return None
-        return ctx.t("order.skipped_field", field=field.label.get(ctx.t.locale))
+        return ctx.t("order.skipped_field", field=user_text(field.label.get(ctx.t.locale)))
 
 
 FORM = FormEngine(OrderFormAdapter())
@@ -167,9 +167,8 @@ async def type_picked(
     await query.answer()
     if not isinstance(query.message, Message):
         return
-    await query.message.edit_text(
-        ctx.t("order.type_picked", type=order_type.name.get(ctx.t.locale)), reply_markup=None
-    )
+    picked = user_text(order_type.name.get(ctx.t.locale))
+    await query.message.edit_text(ctx.t("order.type_picked", type=picked), reply_markup=None)
     await FORM.advance(Step(ctx, state, query.message, OrderDraft.start(order_type)))
 
 
@@ -210,7 +209,7 @@ async def value_pressed(
 
 def _department_name(ctx: Ctx, order_type: OrderType, fallback: str) -> str:
     department = ctx.org.department(order_type.department)
-    return department.name.get(ctx.t.locale) if department else fallback
+    return user_text(department.name.get(ctx.t.locale)) if department else fallback
 
 
 async def submit_pressed(

@@ -20,6 +20,7 @@ from bot.domain.order_fields import Attachment, attachment_problem, looks_like_l
 from bot.domain.order_workflow import Action
 from bot.views import orders as views
 from handlers.context import Ctx
+from handlers.filters import NOT_A_COMMAND
 from handlers.order_acts import Act, perform
 from handlers.order_form import attachment_of
 
@@ -159,10 +160,9 @@ async def pending_other(message: Message, state: FSMContext, ctx: Ctx) -> None:
 
 def create_router() -> Router:
     router = Router(name="order_prompts")
-    not_command = ~F.text.startswith("/")
-    router.message.register(reason_given, OrderAction.reason, F.text, not_command)
+    router.message.register(reason_given, OrderAction.reason, F.text, NOT_A_COMMAND)
     router.message.register(
-        deliverable_given, OrderAction.deliverable, F.text | F.document | F.photo, not_command
+        deliverable_given, OrderAction.deliverable, F.text | F.document | F.photo, NOT_A_COMMAND
     )
-    router.message.register(pending_other, StateFilter(OrderAction), not_command)
+    router.message.register(pending_other, StateFilter(OrderAction), NOT_A_COMMAND)
     return router

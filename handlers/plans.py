@@ -32,8 +32,9 @@ from bot.views.plans import (
     problems_text,
     store_plan_text,
 )
+from bot.views.safe import user_text
 from handlers.context import Ctx
-from handlers.filters import HasRole, IsMember
+from handlers.filters import NOT_A_COMMAND, HasRole, IsMember
 
 log = logging.getLogger(__name__)
 TEMPLATE_WORDS = frozenset({"template", "mau", "mẫu", "mau file"})
@@ -72,13 +73,18 @@ async def _send_store_plan(
     scope = await scope_of(ctx.session, ctx.member)
     store = service.find_store(scope, args[0])
     if store is None:
-        await message.answer(t("plan.not_found", code=args[0][:64]))
+        await message.answer(t("plan.not_found", code=user_text(args[0], 64)))
         return
     month_text = " ".join(args[1:])
     month = parse_month(month_text) if len(args) > 1 else this_month
     if month is None:
         await message.answer(
-            t("plan.bad_month", value=month_text[:32], store=store.code, example=str(this_month))
+            t(
+                "plan.bad_month",
+                value=user_text(month_text, 32),
+                store=store.code,
+                example=str(this_month),
+            )
         )
         return
     plan = await service.store_plan(ctx.session, ctx.org, store, month)
@@ -106,7 +112,7 @@ async def document_received(message: Message, state: FSMContext, ctx: Ctx) -> No
     assert document is not None
     name = document.file_name or "file"
     if file_kind(name) is None:
-        await message.answer(t("plan.import.unsupported", name=name[:100]))
+        await message.answer(t("plan.import.unsupported", name=user_text(name, 100)))
         return
     too_big = size_problem(document.file_size)
     if too_big is not None:
@@ -185,7 +191,7 @@ async def confirm_pressed(
         await session.rollback()
         await state.clear()
         await message.edit_reply_markup(reply_markup=None)
-        await message.answer(t("plan.import.refused", items=", ".join(outcome.refused)))
+        await message.answer(t("plan.import.refused", items=user_text(", ".join(outcome.refused))))
         return
     if outcome.fresh is not None:
         await session.rollback()
@@ -236,5 +242,5 @@ def create_router() -> Router:
     cb.register(confirm_pressed, PlanCallback.filter(F.action == "ok"), importers)
     cb.register(cancel_pressed, PlanCallback.filter(F.action == "no"), importers)
     cb.register(stale_button, PlanCallback.filter())
-    router.message.register(preview_catch_all, PlanImport.preview)
+    router.message.register(preview_catch_all, PlanImport.preview, NOT_A_COMMAND)
     return router

@@ -31,9 +31,10 @@ from bot.services.reporting import (
 )
 from bot.views import reports as views
 from bot.views.reports import ReportCallback
+from bot.views.safe import user_text
 from handlers.context import Ctx
-from handlers.filters import HasRole
-from handlers.form_engine import STALE, Step, is_command
+from handlers.filters import NOT_A_COMMAND, HasRole
+from handlers.form_engine import STALE, Step
 from handlers.report_adapter import FORM, ReportForm, answer_echo, apply_pasted, is_pasted_report
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ async def subject_picked(
         return
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(ctx.t("report.picked", subject=subject.label))
+        await query.message.edit_text(ctx.t("report.picked", subject=user_text(subject.label)))
         day = date.fromisoformat((await state.get_data())["day"])
         draft = await service.start_draft(ctx.session, ctx.org, form, subject, day)
         await _open_draft(query.message, state, ctx, draft)
@@ -198,8 +199,12 @@ async def edit_field_pressed(
     query: CallbackQuery, callback_data: ReportCallback, state: FSMContext, ctx: Ctx
 ) -> None:
     """One field asked again from the summary; its answer leads back to the summary."""
+    draft = await FORM.load(state)
+    if draft is not None and callback_data.value not in draft.fields:  # a tampered button
+        await query.answer(ctx.t(STALE))
+        return
     step = await FORM.button_step(query, callback_data, state, ctx)
-    if step is None or callback_data.value not in step.draft.fields:
+    if step is None:
         return
     step.draft.returning = True
     await FORM.ask(step, callback_data.value)
@@ -237,8 +242,7 @@ async def summary_text_input(message: Message, state: FSMContext, ctx: Ctx) -> N
     if step is None:
         return
     text = message.text or ""
-    # A command is never read as pasted values.
-    if not is_command(text) and is_pasted_report(ctx, step.draft, text):
+    if is_pasted_report(ctx, step.draft, text):
         await FORM.advance(step, apply_pasted(ctx, step.draft, text).echo)
         return
     await message.answer(ctx.t("report.summary_use_buttons"))
@@ -260,7 +264,7 @@ def create_router() -> Router:
     cb.register(edit_field_pressed, ReportCallback.filter(F.action == "field"), ReportForm.edit)
     cb.register(confirm_pressed, ReportCallback.filter(F.action == "confirm"), ReportForm.summary)
     router.message.register(
-        summary_text_input, StateFilter(ReportForm.summary, ReportForm.edit), F.text
+        summary_text_input, StateFilter(ReportForm.summary, ReportForm.edit), F.text, NOT_A_COMMAND
     )
     FORM.install(router)  # Back, Skip, Cancel, answers, stale buttons and hints: last
     return router

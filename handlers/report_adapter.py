@@ -19,6 +19,7 @@ from bot.org.sections import BaseMetric
 from bot.services import report_form as service
 from bot.views import reports as views
 from bot.views.reports import ReportCallback
+from bot.views.safe import ECHO_LIMIT, user_text
 from handlers.context import Ctx
 from handlers.form_engine import (
     Answered,
@@ -67,7 +68,8 @@ def apply_pasted(ctx: Ctx, draft: Draft, text: str) -> Answered:
     for key, error in result.errors.items():
         lines.append(f"✗ {service.number_error_text(org, key, error, t)}")
     if result.unknown:
-        lines.append(t("report.paste.unknown", lines=", ".join(f"«{u}»" for u in result.unknown)))
+        unknown = ", ".join(f"«{user_text(u, ECHO_LIMIT)}»" for u in result.unknown)
+        lines.append(t("report.paste.unknown", lines=unknown))
     if result.duplicates:
         names = ", ".join(views.label(org, key, t) for key in result.duplicates)
         lines.append(t("report.paste.duplicates", fields=names))
@@ -106,9 +108,6 @@ class ReportFormAdapter(FormAdapter[Draft]):
         back_from=(ReportForm.field,),
         answers=(F.text,),
         hints={ReportForm.outlier: "report.outlier_use_buttons"},
-        # Only the commands of earlier routers (/cancel, /help, /off, /kpi…) and /report
-        # itself run mid-report; any other is refused at the current step.
-        commands_leave_form=False,
     )
 
     async def question(self, ctx: Ctx, draft: Draft, key: str) -> Screen:
@@ -155,7 +154,7 @@ class ReportFormAdapter(FormAdapter[Draft]):
         assert key is not None
         metric = _metric(ctx, key)
         try:
-            value = parse_number(text, metric.unit, integer=metric.integer)
+            value = parse_number(text, metric.unit, integer=metric.integer, maximum=metric.max)
         except NumberError as error:
             return Refused(service.number_error_text(ctx.org, key, error, ctx.t))
         problem = service.value_problem(ctx.org, draft, key, value, ctx.t)
@@ -172,11 +171,6 @@ class ReportFormAdapter(FormAdapter[Draft]):
         if key in draft.required:
             return None
         return ctx.t("report.skipped", field=views.label(ctx.org, key, ctx.t))
-
-    async def refuse_command(self, step: Step[Draft]) -> str:
-        key = step.draft.current
-        assert key is not None
-        return service.unreadable_text(step.ctx.org, key, step.message.text or "", step.ctx.t)
 
 
 FORM = FormEngine(ReportFormAdapter())

@@ -15,6 +15,7 @@ from bot.services.reporting import (
     requested_date,
 )
 from bot.views import reports as views
+from bot.views.safe import user_text
 from handlers.context import Ctx
 from handlers.filters import HasRole
 
@@ -53,7 +54,7 @@ async def history_command(message: Message, command: CommandObject, ctx: Ctx) ->
     else:
         history = await store_history(ctx.session, ctx.org, ctx.member, args[0], day)
         if history is None:
-            await message.answer(t("history.not_found", code=args[0]))
+            await message.answer(t("history.not_found", code=user_text(args[0], 64)))
             return
     text = views.history_text(history.label, history.entries, ctx.org, t, history.metric_order)
     await message.answer(text)

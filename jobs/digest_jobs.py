@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts.data import AttainmentOverview, RankedItem
 from bot.charts.run import render
-from bot.delivery.payloads import document_payload, message_payload, photo_payload
+from bot.delivery.payloads import document_payload, message_payload, photo_payload, with_note
 from bot.domain.months import YearMonth
 from bot.domain.outbox import Priority
 from bot.domain.periods import Period, month_period, week_period
+from bot.domain.punctuality import DueRule
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.roles import Role
@@ -32,10 +33,10 @@ from bot.services.export import build_export
 from bot.services.export_request import ExportRequest
 from bot.services.kpi import all_target, store_set_kpi
 from bot.services.reminders import check_day
-from bot.services.reporting import default_business_date
 from bot.services.scope import Scope
 from bot.views import alerts as texts
 from bot.views import kpi as kpi_views
+from bot.views.safe import user_text
 from storage.models import AlertState, Store
 from storage.repositories import alerts as alert_repo
 from storage.repositories import catalog, outbox
@@ -49,11 +50,12 @@ ALERT_WINDOW = timedelta(days=31)  # open alerts older than this are left to /kp
 class Audience:
     chat_id: int
     locale: str
+    topic: int | None = None  # the forum topic of the board's group
 
 
 async def audience(session: AsyncSession, org: OrgConfig) -> list[Audience]:
     if org.chats.bod is not None:
-        return [Audience(org.chats.bod, org.default_locale)]
+        return [Audience(org.chats.bod, org.default_locale, org.chats.bod_topic)]
     members = await alert_repo.members_with_roles(session, [Role.BOD.value])
     return [Audience(m.telegram_id, m.locale) for m in members if m.reachable]
 
@@ -65,7 +67,7 @@ def _everything(stores: Sequence[Store]) -> Scope:
 def _ranked_line(items: Sequence[RankedItem], key: str, t: Translator) -> str | None:
     if not items:
         return None
-    shown = ", ".join(f"{i.label} {kpi_views.percent(i.attainment)}" for i in items)
+    shown = ", ".join(f"{user_text(i.label)} {kpi_views.percent(i.attainment)}" for i in items)
     return t(key, items=shown)
 
 
@@ -113,9 +115,9 @@ def _alert_lines(
 
 
 async def _coverage_lines(
-    session: AsyncSession, org: OrgConfig, day: date, t: Translator
+    session: AsyncSession, org: OrgConfig, day: date, at: datetime, t: Translator
 ) -> list[str]:
-    check = await check_day(session, org, day)
+    check = await check_day(session, org, day, at=at)
     if not check.working:
         return [t("alert.digest.not_working")]
     total = None
@@ -125,7 +127,7 @@ async def _coverage_lines(
         lines.append(
             t(
                 "alert.digest.coverage_line",
-                department=item.name(t.locale),
+                department=user_text(item.name(t.locale)),
                 reported=item.coverage.reported,
                 expected=item.coverage.expected,
             )
@@ -147,12 +149,13 @@ async def _chart(
     stores: Sequence[Store],
     period: Period,
     as_of: date,
+    at: datetime,
     t: Translator,
 ) -> tuple[bytes | None, list[RankedItem]]:
     target = all_target(_everything(stores), org.name or "all")
     if target is None:
         return None, []
-    view = await store_set_kpi(session, org, target, period, as_of)
+    view = await store_set_kpi(session, org, target, period, as_of, now=at)
     items = list(kpi_views.ranked_stores(view, org, t))
     metric = org.metric(view.primary)
     overview = AttainmentOverview(
@@ -175,27 +178,32 @@ async def _chart(
 async def _queue(
     session: AsyncSession,
     key: str,
-    chat_id: int,
+    person: Audience,
     png: bytes | None,
     text: str,
     document: tuple[bytes, str, str] | None,
     now: datetime,
+    note: str,
 ) -> int:
-    if png is not None and len(text) <= texts.CAPTION_LIMIT:
-        first: dict[str, Any] = photo_payload(png, text, filename="digest.png")
+    # Nothing is cut: a caption over 1024 characters goes out shortened with the rest in
+    # follow-up messages, a text over 4096 as several messages (the sender splits both).
+    chat_id, thread = person.chat_id, person.topic
+    if png is not None:
+        first: dict[str, Any] = photo_payload(png, text, filename="digest.png", thread_id=thread)
     else:
-        first = message_payload(text)
+        first = message_payload(text, thread_id=thread)
     queued = int(
         await outbox.enqueue(
             session, dedupe_key=f"{key}:{chat_id}:1", chat_id=chat_id, kind="digest",
-            payload=first, priority=Priority.DIGEST, now=now,
+            payload=with_note(first, note, person.locale), priority=Priority.DIGEST, now=now,
         )
     )  # fmt: skip
     if document is not None:
         data, name, caption = document
         queued += await outbox.enqueue(
             session, dedupe_key=f"{key}:{chat_id}:2", chat_id=chat_id, kind="digest",
-            payload=document_payload(data, name, caption), priority=Priority.DIGEST, now=now,
+            payload=document_payload(data, name, caption, thread_id=thread),
+            priority=Priority.DIGEST, now=now,
         )  # fmt: skip
     return queued
 
@@ -232,10 +240,10 @@ async def _digest(
     people = await audience(session, org)
     for person in people:
         t = Translator(person.locale)
-        png, items = await _chart(session, org, stores, period, as_of, t)
+        png, items = await _chart(session, org, stores, period, as_of, at, t)
         if kind == "daily":
             title = t("alert.digest.daily_title", day=texts.day_text(as_of))
-            body = await _coverage_lines(session, org, as_of, t)
+            body = await _coverage_lines(session, org, as_of, at, t)
         elif kind == "weekly":
             title = t(
                 "alert.digest.weekly_title",
@@ -249,18 +257,18 @@ async def _digest(
             )
             body = []
         alerts_head, alert_lines = _alert_lines(org, alerts, by_id, t)
-        header = "\n".join([title, *body, "", *_ranking(items, t), "", alerts_head])
-        limit = texts.CAPTION_LIMIT if png is not None else texts.TEXT_LIMIT
-        text = texts.fit(header, alert_lines, "", limit, t)
+        text = "\n".join([title, *body, "", *_ranking(items, t), "", alerts_head, *alert_lines])
         document = await _workbook(session, org, stores, as_of, t) if attach else None
         queued += await _queue(
-            session, f"digest:{kind}:{period_key}", person.chat_id, png, text, document, at
+            session, f"digest:{kind}:{period_key}", person, png, text, document, at, title
         )
     return f"{kind} digest {period.label}: {queued} message(s) to {len(people)} chat(s)"
 
 
 async def daily_digest(session: AsyncSession, org: OrgConfig, period: str, at: datetime) -> str:
-    day = default_business_date(org, at)
+    # The latest day whose reports are due: a digest sent before the deadline is about the
+    # day before, never about reports that may still come in on time.
+    day = DueRule.of(org).last_due(at)
     month = month_period(day.year, day.month)
     return await _digest(session, org, "daily", period, month, day, at, attach=False)
 

@@ -19,6 +19,7 @@ from bot.org.schema import OrgConfig
 from jobs.registry import period_for
 from jobs.table import JobHandler, find_spec, job_specs
 from storage.repositories import jobs as job_runs
+from storage.repositories import outbox
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ async def run_job(
             run = await job_runs.try_start_run(session, name, period, started)
             if run is None:
                 return RunOutcome(name, period, "already_ran")
+            outbox.queue_as_of(session, at, started)  # a late run's messages are not born stale
             detail = await handler(session, org, period, at)
             await job_runs.finish_run(session, run, started, job_runs.DONE, detail)
     except Exception as exc:

@@ -1,9 +1,11 @@
-"""`opsbot db ...` commands."""
+"""`opsbot db ...` commands: schema upgrades, revisions, backup and restore."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import typer
@@ -107,3 +109,73 @@ def revision(
         return str(await create_revision(engine, message))
 
     typer.echo(_with_engine(url, work))
+
+
+FORCE_OPTION = typer.Option(False, "--force", help="overwrite FILE if it exists")
+BACKUP_FILE = typer.Argument(..., help="where to write the copy, e.g. backups/opsbot.db")
+RESTORE_FILE = typer.Argument(..., help="a copy made by `opsbot db backup`")
+
+
+@db_app.command("backup")
+def backup_command(
+    file: Path = BACKUP_FILE,
+    force: bool = FORCE_OPTION,
+    database_url: str | None = DATABASE_URL_OPTION,
+) -> None:
+    """Copy the SQLite database consistently, even while the bot runs; on PostgreSQL, print
+    the pg_dump command to run."""
+    from storage.backup import BackupError, backup, postgres_command, sqlite_file
+
+    url = _resolve_url(database_url)
+    try:
+        source = sqlite_file(url)
+        if source is None:
+            typer.echo("PostgreSQL: run this (the password comes from PGPASSWORD or ~/.pgpass):")
+            typer.echo(postgres_command(url, "pg_dump", file))
+            return
+        copied = asyncio.run(backup(source, file, overwrite=force))
+    except BackupError as exc:
+        raise fail(str(exc), code=1) from None
+    except (sqlite3.Error, OSError) as exc:
+        raise fail(f"backup of {_display(url)} failed: {exc}", code=1) from None
+    typer.echo(
+        f"backed up {source} -> {copied.path.resolve()} ({_size(copied.size)}, "
+        f"schema {copied.revision or 'none'})"
+    )
+
+
+@db_app.command("restore")
+def restore_command(
+    file: Path = RESTORE_FILE,
+    database_url: str | None = DATABASE_URL_OPTION,
+) -> None:
+    """Replace the SQLite database with a backup (the bot must be stopped); the previous file
+    is kept as <database>.bak. On PostgreSQL, print the pg_restore command to run."""
+    from storage.backup import BackupError, postgres_command, restore_file, sqlite_file
+    from storage.migrate import head_revision, known_revisions
+
+    url = _resolve_url(database_url)
+    try:
+        target = sqlite_file(url)
+        if target is None:
+            typer.echo("PostgreSQL: stop the bot, then run (password: PGPASSWORD or ~/.pgpass):")
+            typer.echo(postgres_command(url, "pg_restore", file))
+            return
+        restored = restore_file(file, target, known_revisions())
+    except BackupError as exc:
+        raise fail(str(exc), code=1) from None
+    except (sqlite3.Error, OSError) as exc:
+        raise fail(f"restore of {_display(url)} failed: {exc}", code=1) from None
+    if restored.previous is not None:
+        typer.echo(f"previous database kept as {restored.previous}")
+    typer.echo(f"restored {file} -> {target} (schema {restored.revision})")
+    if restored.revision != head_revision():
+        typer.echo("the schema is older than this code: the bot upgrades it on start")
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024**2:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / 1024**2:.1f} MiB"

@@ -37,6 +37,12 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def known_revisions() -> set[str]:
+    """Every revision shipped with this code."""
+    scripts = ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    return {script.revision for script in scripts}
+
+
 async def upgrade_to_head(engine: AsyncEngine) -> None:
     """Bring the schema up to the newest revision; does nothing when it already is."""
     await upgrade_to(engine, "head")

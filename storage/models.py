@@ -234,7 +234,11 @@ class OutboxMessage(Base):
     """A proactive message, written in the transaction that decided to send it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "status", "priority", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "priority", "not_before"),
+        Index("ix_outbox_expiry", "status", "expires_at"),
+        Index("ix_outbox_subject", "subject", "chat_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -242,12 +246,19 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(Integer, default=50)  # lower is sent first
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # pending, sent, failed, expired (stale, never sent) or superseded (replaced unsent)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Not worth sending after this (None: never stale); see ``bot.domain.outbox.Lifetime``.
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # What the message is about (e.g. "alert:12"): a newer one to the chat replaces it unsent.
+    subject: Mapped[str | None] = mapped_column(String(100))
+    # Calls already made for a message sent as several (a long text, a caption's rest).
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class FsmRecord(Base):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from datetime import datetime
 
@@ -11,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.delivery.payloads import message_payload
 from bot.domain.outbox import Priority
 from bot.i18n import Translator
+from bot.views.safe import user_text
 from storage.repositories import outbox
 from storage.repositories.members import get_member_by_telegram_id, managers_or_admins
 
@@ -25,7 +25,7 @@ async def queue_unreachable_notice(session: AsyncSession, telegram_id: int, now:
     queued = 0
     for manager in await managers_or_admins(session, member.id, member.department_id):
         t = Translator(manager.locale)
-        text = t("delivery.unreachable", name=html.escape(member.full_name))
+        text = t("delivery.unreachable", name=user_text(member.full_name))
         if await outbox.enqueue(
             session,
             dedupe_key=f"unreachable:{member.id}:{now.date().isoformat()}:{manager.id}",

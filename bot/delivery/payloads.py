@@ -1,8 +1,14 @@
-"""Turning an outbox payload into one Bot API call.
+"""Turning an outbox payload into Bot API calls.
 
 Each payload names its ``method``; ``SENDERS`` maps that name to a coroutine doing the call.
 Build payloads with ``message_payload``, ``photo_payload`` and ``document_payload``: files travel
 inside the outbox row as base64, so a queued chart or spreadsheet survives a restart.
+
+``thread_id`` sends to a forum topic of a group (``message_thread_id``); every call made for the
+payload goes there. ``with_note`` adds what the offline summary says about the message if it
+goes stale. A text over Telegram's 4096 characters (after entity parsing) is not refused: the
+sender makes one call per part from ``calls_of`` (split at line boundaries, formatting kept
+balanced), and a caption over 1024 goes out shortened with the rest in follow-up messages.
 """
 
 from __future__ import annotations
@@ -15,12 +21,24 @@ from typing import Any
 from aiogram import Bot
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
+from bot.domain.text_split import split_caption, split_message
+
 
 class PayloadError(ValueError):
     """The payload cannot be sent as written; retrying will not help."""
 
 
 SendFunction = Callable[[Bot, int, Mapping[str, Any], int | None], Awaitable[object]]
+THREAD = "message_thread_id"
+
+
+def _thread(payload: Mapping[str, Any]) -> int | None:
+    thread = payload.get(THREAD)
+    if thread is None:
+        return None
+    if isinstance(thread, bool) or not isinstance(thread, int) or thread < 1:
+        raise PayloadError(f"{THREAD} must be a positive integer, not {thread!r}")
+    return thread
 
 
 def _reply_markup(payload: Mapping[str, Any]) -> InlineKeyboardMarkup | None:
@@ -42,6 +60,7 @@ async def _send_message(
     return await bot.send_message(
         chat_id,
         text,
+        message_thread_id=_thread(payload),
         parse_mode=payload.get("parse_mode", "HTML"),
         reply_markup=_reply_markup(payload),
         request_timeout=timeout,
@@ -72,6 +91,7 @@ async def _send_photo(
     return await bot.send_photo(
         chat_id,
         _file(payload, "send_photo"),
+        message_thread_id=_thread(payload),
         caption=_caption(payload),
         parse_mode=payload.get("parse_mode", "HTML"),
         reply_markup=_reply_markup(payload),
@@ -85,6 +105,7 @@ async def _send_document(
     return await bot.send_document(
         chat_id,
         _file(payload, "send_document"),
+        message_thread_id=_thread(payload),
         caption=_caption(payload),
         parse_mode=payload.get("parse_mode", "HTML"),
         reply_markup=_reply_markup(payload),
@@ -109,20 +130,34 @@ def _markup_json(markup: Markup) -> dict[str, Any] | None:
     return dict(markup)
 
 
-def message_payload(text: str, reply_markup: Markup = None) -> dict[str, Any]:
-    """An HTML text message (at most 4096 characters: split long content before queueing)."""
-    return {
+def _in_thread(payload: dict[str, Any], thread_id: int | None) -> dict[str, Any]:
+    if thread_id is not None:
+        payload[THREAD] = thread_id
+    return payload
+
+
+def message_payload(
+    text: str, reply_markup: Markup = None, *, thread_id: int | None = None
+) -> dict[str, Any]:
+    """An HTML text message (a text over 4096 characters goes out as several messages)."""
+    payload = {
         "method": "send_message",
         "text": text,
         "parse_mode": "HTML",
         "reply_markup": _markup_json(reply_markup),
     }
+    return _in_thread(payload, thread_id)
 
 
 def _file_payload(
-    method: str, data: bytes, filename: str, caption: str | None, reply_markup: Markup
+    method: str,
+    data: bytes,
+    filename: str,
+    caption: str | None,
+    reply_markup: Markup,
+    thread_id: int | None,
 ) -> dict[str, Any]:
-    return {
+    payload = {
         "method": method,
         "data_b64": base64.b64encode(data).decode("ascii"),
         "filename": filename,
@@ -130,36 +165,92 @@ def _file_payload(
         "parse_mode": "HTML",
         "reply_markup": _markup_json(reply_markup),
     }
+    return _in_thread(payload, thread_id)
 
 
 def photo_payload(
-    png: bytes, caption: str | None = None, reply_markup: Markup = None, filename: str = "chart.png"
+    png: bytes,
+    caption: str | None = None,
+    reply_markup: Markup = None,
+    filename: str = "chart.png",
+    *,
+    thread_id: int | None = None,
 ) -> dict[str, Any]:
-    """A photo with an HTML caption (at most 1024 characters)."""
-    return _file_payload("send_photo", png, filename, caption, reply_markup)
+    """A photo with an HTML caption (over 1024 characters, the rest follows as messages)."""
+    return _file_payload("send_photo", png, filename, caption, reply_markup, thread_id)
 
 
 def document_payload(
-    data: bytes, filename: str, caption: str | None = None, reply_markup: Markup = None
+    data: bytes,
+    filename: str,
+    caption: str | None = None,
+    reply_markup: Markup = None,
+    *,
+    thread_id: int | None = None,
 ) -> dict[str, Any]:
     """A file (e.g. an .xlsx digest) with an optional HTML caption."""
-    return _file_payload("send_document", data, filename, caption, reply_markup)
+    return _file_payload("send_document", data, filename, caption, reply_markup, thread_id)
 
 
 def file_id_payload(
-    method: str, file_id: str, caption: str | None = None, reply_markup: Markup = None
+    method: str,
+    file_id: str,
+    caption: str | None = None,
+    reply_markup: Markup = None,
+    *,
+    thread_id: int | None = None,
 ) -> dict[str, Any]:
     """A photo or document already on Telegram, resent by its ``file_id`` (``send_photo`` or
     ``send_document``)."""
     if method not in ("send_photo", "send_document"):
         raise PayloadError(f"file_id payloads are send_photo or send_document, not {method}")
-    return {
+    payload = {
         "method": method,
         "file_id": file_id,
         "caption": caption,
         "parse_mode": "HTML",
         "reply_markup": _markup_json(reply_markup),
     }
+    return _in_thread(payload, thread_id)
+
+
+def with_note(payload: dict[str, Any], note: str, locale: str) -> dict[str, Any]:
+    """The payload with one line (HTML, in ``locale``) naming it in the "while the bot was
+    offline" summary, should it go stale before it is sent."""
+    return {**payload, "note": note, "locale": locale}
+
+
+def calls_of(payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The calls that deliver the payload, in order: one, or several when its text is over
+    4096 characters or its caption over 1024 (a shortened caption, then the rest as
+    messages). The keyboard goes with the last call, below everything."""
+    method = payload.get("method", "send_message")
+    parse_html = str(payload.get("parse_mode") or "").lower() == "html"
+    first: dict[str, Any] = dict(payload)
+    if method == "send_message":
+        text = payload.get("text")
+        if not isinstance(text, str) or not text:
+            return [first]  # refused as it is by _send_message
+        chunks = split_message(text, parse_html=parse_html)
+        first["text"], rest = chunks[0], chunks[1:]
+    else:
+        caption = payload.get("caption")
+        if not isinstance(caption, str) or not caption:
+            return [first]
+        first["caption"], more = split_caption(caption, parse_html=parse_html)
+        rest = [chunk for text in more for chunk in split_message(text, parse_html=parse_html)]
+    if not rest:
+        return [first]
+    markup = first.pop("reply_markup", None)
+    follow_ups = [
+        _in_thread(
+            {"method": "send_message", "text": text, "parse_mode": payload.get("parse_mode")},
+            payload.get(THREAD),
+        )
+        for text in rest
+    ]
+    follow_ups[-1]["reply_markup"] = markup
+    return [first, *follow_ups]
 
 
 async def deliver(

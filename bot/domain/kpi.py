@@ -17,7 +17,7 @@ period. Rules that keep the numbers honest:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache, cached_property
@@ -77,13 +77,26 @@ class SubjectFacts:
 @dataclass(frozen=True)
 class KpiQuestion:
     period: Period
-    as_of: date  # the latest business date whose report is due
+    as_of: date  # the latest business date the numbers run to (a report may be in early)
     catalog: MetricCatalog
+    due_through: date | None = None  # ``DueRule.last_due``; None: every elapsed day is due
 
     # Cached: asked once per store and metric when a view covers hundreds of stores.
     @cached_property
     def elapsed(self) -> list[date]:
         return self.period.elapsed_days(self.as_of)
+
+    @cached_property
+    def due(self) -> list[date]:
+        """Elapsed days whose report is due: the only days that can be missing."""
+        if self.due_through is None:
+            return self.elapsed
+        return [day for day in self.elapsed if day <= self.due_through]
+
+    def counted(self, reported: Collection[date]) -> int:
+        """The days a subject is measured on: the due ones, and those reported early."""
+        due = self.due
+        return len(due) + sum(1 for day in self.elapsed[len(due) :] if day in reported)
 
     @cached_property
     def forecast_month(self) -> Period:
@@ -117,7 +130,7 @@ class SubjectKpi:
     label: str
     metrics: Mapping[str, MetricKpi]
     reported: int
-    elapsed: int
+    elapsed: int  # days measured: elapsed days that are due, plus those reported early
 
     @property
     def coverage(self) -> float | None:
@@ -384,7 +397,8 @@ def _subject_kpi(facts: SubjectFacts, question: KpiQuestion) -> tuple[SubjectKpi
     sums = {m: _base_sums(facts, m, question, days) for m in question.catalog.base}
     base = {m: _base_kpi(m, s, question) for m, s in sums.items()}
     metrics = {**base, **_derived_kpis(base, question, _explicit_derived_plans(facts, question))}
-    return SubjectKpi(facts.key, facts.label, metrics, len(days.reported), len(days.elapsed)), sums
+    counted = question.counted(facts.reported_days)
+    return SubjectKpi(facts.key, facts.label, metrics, len(days.reported), counted), sums
 
 
 def evaluate(subjects: Sequence[SubjectFacts], question: KpiQuestion) -> KpiReport:

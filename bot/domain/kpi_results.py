@@ -59,6 +59,7 @@ class PersonTotals:
     member: MemberRow
     totals: dict[str, float]
     reported: int
+    days: int  # days measured: the due ones and those reported early
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,28 @@ plain numbers (``1.500`` -> 1.5). Two or more of the same kind always group thou
 kinds appear the last one is the decimal point. Before a multiplier a single separator is always
 a decimal point (``1,500tr`` is 1.5 million): nobody writes 1500 million as "1.500tr".
 
+Digits: any Unicode decimal digit is read like its ASCII digit (``１２３``, ``١٢٣``, ``१२३`` are
+123, even mixed); other digit-like characters (``²``, ``①``) are not digits and are refused.
+``-0`` is 0; any other number after a minus sign is refused as negative. Exponents (``1e5``),
+``NaN`` and ``inf`` are not numbers here.
+
+A value above the sanity ceiling of its unit (``CEILINGS``: 10¹³ ₫, 10⁹ for counts, 10⁴ % ...)
+is refused as ``too_large`` unless the caller passes the org file's own ``maximum`` for the
+field, which it then checks itself with its own message.
+
 Errors are ``NumberError`` with a stable ``message_key`` (see ``ERROR_KEYS``) and its ``params``;
 the caller translates them and shows ``examples_for(unit)``.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from typing import Literal
 
 from bot.domain.number_format import format_compact, format_value
@@ -28,9 +40,11 @@ from bot.domain.text_norm import normalize_with_positions
 from bot.org.fields import Unit
 
 __all__ = [
+    "CEILINGS",
     "ERROR_KEYS",
     "MAX_INPUT_LENGTH",
     "NumberError",
+    "ceiling_for",
     "examples_for",
     "format_compact",
     "format_value",
@@ -50,6 +64,7 @@ SEVERAL_NUMBERS = "several_numbers"  # e.g. "12 13" [text]
 UNKNOWN_WORD = "unknown_word"  # letters that mean nothing here [word]
 WRONG_SUFFIX = "wrong_suffix"  # a known suffix of another unit, e.g. "5%" for money [word]
 NOT_INTEGER = "not_integer"  # "85,5" for a whole-number field [text]
+TOO_LARGE = "too_large"  # above the unit's sanity ceiling, no org maximum given [text]
 ERROR_KEYS = (
     EMPTY,
     TOO_LONG,
@@ -60,7 +75,23 @@ ERROR_KEYS = (
     UNKNOWN_WORD,
     WRONG_SUFFIX,
     NOT_INTEGER,
+    TOO_LARGE,
 )
+
+# The largest value a field of each unit may take when the org file sets no maximum: far above
+# any real daily figure (10¹³ ₫ is ten trillion đồng), low enough to catch a pasted row of nines.
+CEILINGS: dict[Unit, Decimal] = {
+    "money": Decimal(10) ** 13,
+    "count": Decimal(10) ** 9,
+    "percent": Decimal(10) ** 4,
+    "hours": Decimal(10) ** 6,
+    "number": Decimal(10) ** 13,
+}
+
+
+def ceiling_for(unit: Unit) -> float:
+    """The sanity ceiling of ``unit`` (see ``CEILINGS``)."""
+    return float(CEILINGS[unit])
 
 
 class NumberError(ValueError):
@@ -140,8 +171,16 @@ class _Token:
     source: str  # as typed, to quote back in errors
 
 
+def _ascii_digits(text: str) -> str:
+    """Every Unicode decimal digit as its ASCII digit, one character for one."""
+    return "".join(
+        str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in text
+    )
+
+
 def _tokenize(text: str) -> list[_Token]:
     folded, positions = normalize_with_positions(text)
+    folded = _ascii_digits(folded)
     tokens: list[_Token] = []
     for match in _TOKEN_RE.finditer(folded):
         kind = match.lastgroup
@@ -333,16 +372,47 @@ def _unexpected(token: _Token, text: str) -> NumberError:
     return NumberError(UNKNOWN_WORD, {"word": token.source})
 
 
-def _check_signs(tokens: list[_Token], text: str) -> None:
+def _check_signs(tokens: list[_Token], text: str) -> bool:
+    """True when the text starts with one minus sign right before the number: the value then
+    decides (``-0`` is 0, anything else negative). Any other sign or symbol is refused."""
     first_number = next(i for i, token in enumerate(tokens) if token.kind == "num")
     for index, token in enumerate(tokens):
         if token.kind == "sign":
+            if index == 0 and first_number == 1:
+                continue
             raise NumberError(NEGATIVE if index < first_number else BAD_FORMAT, {"text": text})
         if token.kind == "other":
             raise NumberError(BAD_FORMAT, {"text": text})
+    return tokens[0].kind == "sign"
 
 
-def parse_decimal(text: str, unit: Unit, *, integer: bool = False) -> Decimal:
+def _check_characters(text: str, tokens: list[_Token]) -> None:
+    """Digit-like characters that are not decimal digits (``²``, ``①``) and exponents
+    (``1e309``) are not part of a number as people type one here."""
+    if any(c.isdigit() and not c.isdecimal() for c in text):
+        if not any(c.isdecimal() for c in text):
+            raise NumberError(NOT_A_NUMBER, {"text": text})
+        raise NumberError(BAD_FORMAT, {"text": text})
+    for before, token in pairwise(tokens):
+        if before.kind == "num" and token.kind == "word" and token.text == "e":
+            raise NumberError(BAD_FORMAT, {"text": text})
+
+
+def _read_value(tokens: list[_Token], unit: Unit, text: str) -> Decimal:
+    reader = _Reader(tokens)
+    if unit == "money" and reader.peek_word(_CURRENCY):
+        reader.take()  # "VND 12,500,000"
+    first = reader.take_num()
+    if first is None:
+        raise _unexpected(reader.take(), text)
+    value = _read_hours(reader, first) if unit == "hours" else _read_amount(reader, unit, first)
+    _check_rest(reader.rest(), unit, text)
+    return value
+
+
+def parse_decimal(
+    text: str, unit: Unit, *, integer: bool = False, maximum: float | None = None
+) -> Decimal:
     """Like ``parse_number`` but exact (``Decimal``)."""
     stripped = text.strip()
     if not stripped:
@@ -352,20 +422,32 @@ def parse_decimal(text: str, unit: Unit, *, integer: bool = False) -> Decimal:
     tokens = _tokenize(stripped)
     if not any(token.kind == "num" for token in tokens):
         raise NumberError(NOT_A_NUMBER, {"text": stripped})
-    _check_signs(tokens, stripped)
-    reader = _Reader(tokens)
-    if unit == "money" and reader.peek_word(_CURRENCY):
-        reader.take()  # "VND 12,500,000"
-    first = reader.take_num()
-    if first is None:
-        raise _unexpected(reader.take(), stripped)
-    value = _read_hours(reader, first) if unit == "hours" else _read_amount(reader, unit, first)
-    _check_rest(reader.rest(), unit, stripped)
+    _check_characters(stripped, tokens)
+    if _check_signs(tokens, stripped):
+        try:
+            value = _read_value(tokens[1:], unit, stripped)
+        except NumberError:
+            value = Decimal(1)  # unreadable after a minus sign: negative, as typed
+        if value != 0:
+            raise NumberError(NEGATIVE, {"text": stripped})
+        return Decimal(0)
+    value = _read_value(tokens, unit, stripped)
+    if maximum is None and value > CEILINGS[unit]:
+        raise NumberError(TOO_LARGE, {"text": stripped})
     if integer and value != value.to_integral_value():
         raise NumberError(NOT_INTEGER, {"text": stripped})
     return value
 
 
-def parse_number(text: str, unit: Unit, *, integer: bool = False) -> float:
-    """The value typed in ``text`` for a field of ``unit``; raises ``NumberError``."""
-    return float(parse_decimal(text, unit, integer=integer))
+def parse_number(
+    text: str, unit: Unit, *, integer: bool = False, maximum: float | None = None
+) -> float:
+    """The value typed in ``text`` for a field of ``unit``; raises ``NumberError``.
+
+    ``maximum`` is the org file's maximum for the field, when it sets one: the caller checks
+    it (with its own message) and the unit's sanity ceiling (``CEILINGS``) is not applied.
+    """
+    value = float(parse_decimal(text, unit, integer=integer, maximum=maximum))
+    if not math.isfinite(value):  # only reachable past a maximum far beyond any ceiling
+        raise NumberError(TOO_LARGE, {"text": text.strip()})
+    return value

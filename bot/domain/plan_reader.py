@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.domain.months import YearMonth, parse_month
-from bot.domain.numbers import NumberError, parse_number
+from bot.domain.numbers import NumberError, ceiling_for, parse_number
 from bot.domain.plan_rows import (
     ParsedPlanFile,
     PlanFileContext,
@@ -278,7 +278,7 @@ class PlanReader:
     def target(
         self, sheet: RawSheet, row: int, column: int, value: Any, metric: PlanMetricSpec
     ) -> float | None:
-        number = self.number(sheet, row, column, value, metric.unit)
+        number = self.number(sheet, row, column, value, metric.unit, metric.max_target)
         if number is None:
             return None
         if metric.max_target is not None and number > metric.max_target:
@@ -295,8 +295,16 @@ class PlanReader:
         return number
 
     def number(
-        self, sheet: RawSheet, row: int, column: int, value: Any, unit: Unit
+        self,
+        sheet: RawSheet,
+        row: int,
+        column: int,
+        value: Any,
+        unit: Unit,
+        maximum: float | None = None,
     ) -> float | None:
+        """A non-negative number; without a ``maximum`` (checked by the caller) no larger
+        than the unit's sanity ceiling, typed as text or stored as a number alike."""
         text = _cell_text(value)
         if isinstance(value, (bool, datetime, date)):
             self.problem("not_a_number", sheet, row, column, value=text, unit=unit)
@@ -308,15 +316,25 @@ class PlanReader:
                 return None
         else:
             try:
-                number = parse_number(text, unit)
+                number = parse_number(text, unit, maximum=maximum)
             except NumberError as error:
+                if error.message_key == "too_large":
+                    self._too_large(sheet, row, column, text, unit)
+                    return None
                 code = "negative" if error.message_key == "negative" else "not_a_number"
                 self.problem(code, sheet, row, column, value=text, unit=unit)
                 return None
         if number < 0:
             self.problem("negative", sheet, row, column, value=text, unit=unit)
             return None
+        if maximum is None and number > ceiling_for(unit):
+            self._too_large(sheet, row, column, text, unit)
+            return None
         return number
+
+    def _too_large(self, sheet: RawSheet, row: int, column: int, text: str, unit: Unit) -> None:
+        limit = f"{ceiling_for(unit):,.0f}"
+        self.problem("too_large", sheet, row, column, value=text, unit=unit, limit=limit)
 
     # the weights sheet
 

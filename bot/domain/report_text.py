@@ -52,6 +52,7 @@ class FieldSpec:
     aliases: tuple[str, ...] = ()
     integer: bool = False
     required: bool = True
+    maximum: float | None = None  # the org file's max; None: the unit's sanity ceiling applies
 
     def names(self) -> tuple[str, ...]:
         """Every name the field answers to, most specific first (key and aliases, then labels)."""
@@ -98,6 +99,7 @@ def field_specs_for_form(org: OrgConfig, department_code: str) -> list[FieldSpec
                 aliases=metric.aliases,
                 integer=metric.integer,
                 required=is_required(org, form, key),
+                maximum=metric.max,
             )
         )
     return specs
@@ -211,7 +213,7 @@ def parse_report_text(text: str, fields: Sequence[FieldSpec]) -> ReportTextResul
         spec = by_key[found.key]
         try:
             result.values[found.key] = parse_number(
-                found.value_text, spec.unit, integer=spec.integer
+                found.value_text, spec.unit, integer=spec.integer, maximum=spec.maximum
             )
         except NumberError as error:
             result.errors[found.key] = error

@@ -323,8 +323,40 @@ class Schedules(Strict):
         return self.alerts or self.escalation
 
 
+def _topic_id(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(
+            f"a forum topic is the topic's message_thread_id, a whole number from 1, "
+            f"not {value!r} (it is the last number in a link to a message of the topic, "
+            f"e.g. 12 in t.me/c/1000000001/12/345)"
+        )
+    return value
+
+
+TopicId = Annotated[int | None, BeforeValidator(_topic_id)]
+
+
 class Chats(Strict):
+    """Group chats the bot posts to. A chat may name a forum topic (``<chat>_topic``): every
+    message, photo and document to that chat then goes to that topic."""
+
     bod: int | None = None
+    bod_topic: TopicId = None
+
+    @model_validator(mode="after")
+    def _topics_need_groups(self) -> Self:
+        if self.bod_topic is not None and (self.bod is None or self.bod >= 0):
+            raise ValueError(
+                "bod_topic needs bod, the id of a group chat with topics (a negative number "
+                "such as -1001000000001)"
+            )
+        return self
+
+    def topic_of(self, chat_id: int) -> int | None:
+        """The forum topic messages to ``chat_id`` go to (None: the chat itself)."""
+        return self.bod_topic if self.bod is not None and chat_id == self.bod else None
 
 
 class CampaignDay(Strict):

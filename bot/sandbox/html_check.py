@@ -279,11 +279,37 @@ def strip_text(parsed: ParsedText) -> ParsedText:
     return ParsedText(stripped, entities)
 
 
+# What Telegram does to every text it is sent (tdlib's clean_input_string): control characters
+# become spaces, "\r" is dropped, and so are U+2028..U+202E and three combining marks.
+_CLEANING = str.maketrans(
+    {
+        **{code: " " for code in range(32) if code not in (10, 13)},
+        13: None,
+        **{code: None for code in range(0x2028, 0x202F)},
+        0x030A: None,
+        0x0333: None,
+        0x033F: None,
+    }
+)
+# A message showing nothing but these is empty, and refused as such (tdlib's is_empty_string).
+_EMPTY_CHARACTERS = " \n\u00a0\u200b\u200c\u200d\u200e\u200f\u202e\ufeff"
+
+
+def clean_text(text: str) -> str:
+    """``text`` as Telegram keeps it: a NUL is not refused, it is shown as a space."""
+    return text.translate(_CLEANING)
+
+
 def format_text(text: str, parse_mode: str | None) -> ParsedText:
     """What a message looks like after Telegram has applied `parse_mode`.
 
-    Markdown modes are passed through unparsed: the bot under test uses HTML.
+    Markdown modes are passed through unparsed: the bot under test uses HTML. A text that shows
+    nothing visible comes back empty (the caller refuses it as "message text is empty").
     """
     mode = (parse_mode or "").lower()
+    text = clean_text(text)
     parsed = parse_html(text) if mode == "html" else ParsedText(text, [])
-    return strip_text(parsed)
+    stripped = strip_text(parsed)
+    if not stripped.text.strip(_EMPTY_CHARACTERS):
+        return ParsedText("", [])
+    return stripped

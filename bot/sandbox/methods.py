@@ -244,6 +244,10 @@ class BotApi:
     ) -> Json:
         markup, keyboard = self._markup(p)
         reply_to = self._reply_to(p, chat)
+        thread = self._thread(p, chat)
+        if thread is not None:
+            content["message_thread_id"] = thread
+            content["is_topic_message"] = True
         if markup is not None:
             content["reply_markup"] = markup
         if reply_to is not None:
@@ -299,6 +303,15 @@ class BotApi:
         if chat.type == "private" and chat.id in self.store.blocked:
             raise forbidden("bot was blocked by the user")
         return chat
+
+    def _thread(self, p: Params, chat: SandboxChat) -> int | None:
+        """The forum topic a message goes to (``message_thread_id``), recorded on the message."""
+        thread = p.integer("message_thread_id", "message thread not found")
+        if thread is None:
+            return None
+        if thread < 1 or chat.type == "private":
+            raise bad_request("message thread not found")
+        return thread
 
     def _formatted(self, p: Params, name: str, limit: int, too_long: str) -> ParsedText:
         """Text after parse_mode is applied; limits count the visible text, as Telegram does."""

@@ -158,6 +158,17 @@ class SandboxChat:
 
 
 @dataclass
+class Arrival:
+    """A Bot API call as it reached the sandbox: when (the server's clock), which method, to
+    which chat, and the HTTP status it was answered with (0 until answered)."""
+
+    at: float
+    method: str
+    chat_id: int | None
+    status: int = 0
+
+
+@dataclass
 class CallbackRecord:
     id: str
     user_id: int

@@ -20,9 +20,11 @@ from types import TracebackType
 from aiohttp import web
 
 from bot.sandbox.faults import Fault, FaultInjector
+from bot.sandbox.html_check import clean_text
 from bot.sandbox.methods import MAX_DOCUMENT_BYTES, BotApi, Handler, canonical
 from bot.sandbox.models import (
     ApiError,
+    Arrival,
     ChatEvent,
     EventKind,
     Json,
@@ -88,6 +90,9 @@ class SandboxServer:
         self.port = port
         self.faults = FaultInjector(seed)
         self.calls: list[Call] = []
+        # Every call with its arrival time, answered or refused: Telegram's limits count both.
+        self.arrivals: list[Arrival] = []
+        self._now = now
         self.store = ChatStore(self.bot_user, now)
         self._closing = asyncio.Event()
         self.api = BotApi(self.store, self.bot_user, self._closing)
@@ -216,7 +221,9 @@ class SandboxServer:
     # what users do
 
     def send_user_message(self, user_id: int, text: str, chat_id: int | None = None) -> Json:
-        """A user writes `text`; /commands get their bot_command entity like in Telegram."""
+        """A user writes `text`; /commands get their bot_command entity like in Telegram, which
+        cleans what people send as it cleans what bots send (a NUL arrives as a space)."""
+        text = clean_text(text)
         account, chat = self._sender(user_id, chat_id)
         content: Json = {"text": text}
         entities = command_entities(text)
@@ -242,6 +249,7 @@ class SandboxServer:
         )
         body: Json = {"document": stored.document_json()}
         if caption:
+            caption = clean_text(caption)
             body["caption"] = caption
         message = self.store.add_message(chat, account.to_json(), body)
         self.store.push_update("message", copy.deepcopy(message))
@@ -327,12 +335,22 @@ class SandboxServer:
         if entry is None:
             return _error_response(ApiError(404, "Not Found: method not found"))
         name, handler = entry
+        arrived = self._now()
         try:
             values = await _read_params(request)
         except ApiError as exc:
             return _error_response(exc)
+        arrival = Arrival(arrived, name, _chat_id(values))
+        self.arrivals.append(arrival)
         self.calls.append((name, values))
         log.debug("bot called %s", name)
+        response = await self._answer(name, handler, values, request)
+        arrival.status = response.status
+        return response
+
+    async def _answer(
+        self, name: str, handler: Handler, values: Json, request: web.Request
+    ) -> web.StreamResponse:
         fault = self.faults.pick(name)
         if fault is not None:
             response = await self._apply_fault(fault, request)
@@ -344,6 +362,10 @@ class SandboxServer:
             log.debug("%s rejected: %s", name, exc.description)
             return _error_response(exc)
         return web.json_response({"ok": True, "result": result})
+
+    def arrivals_of(self, method: str) -> list[Arrival]:
+        """Every call to ``method`` (case-insensitive) as it arrived, refused ones included."""
+        return [a for a in self.arrivals if a.method.lower() == method.lower()]
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self._token:
@@ -375,6 +397,13 @@ class SandboxServer:
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closing.wait(), seconds)
+
+
+def _chat_id(values: Json) -> int | None:
+    try:
+        return int(values["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _id_from_token(token: str) -> int:

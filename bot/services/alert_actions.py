@@ -57,7 +57,10 @@ async def _may_act(
 async def find_target(
     session: AsyncSession, org: OrgConfig, member: Member, scope: str, alert_id: int
 ) -> Target | None:
-    """The alerts a button stands for that ``member`` may act on; None when there are none."""
+    """The alerts a button stands for that ``member`` may act on; None when there are none
+    (or the button's scope is neither "a" nor "b": a tampered button)."""
+    if scope not in ("a", "b"):
+        return None
     lead = await repo.get_state(session, alert_id)
     if lead is None or lead.store_id is None:
         return None

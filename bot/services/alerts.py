@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.payloads import message_payload, photo_payload
+from bot.delivery.payloads import message_payload, photo_payload, with_note
 from bot.domain.alerts import AlertStatus, Finding, escalation_chain, escalation_due, transition
 from bot.domain.outbox import Priority
 from bot.i18n import Translator
@@ -65,6 +65,7 @@ class Recipient:
     chat_id: int
     locale: str
     member_id: int | None = None
+    topic: int | None = None  # the forum topic of a group chat
 
 
 @dataclass
@@ -100,7 +101,7 @@ async def recipient_book(
 ) -> RecipientBook:
     departments = {s.department_id for s in stores if s.department_id is not None}
     if org.chats.bod is not None:
-        bod = [Recipient(org.chats.bod, org.default_locale)]
+        bod = [Recipient(org.chats.bod, org.default_locale, topic=org.chats.bod_topic)]
     else:
         members = await repo.members_with_roles(session, ["bod"])
         bod = [Recipient(m.telegram_id, m.locale, m.id) for m in members if m.reachable]
@@ -296,6 +297,12 @@ def _stamp(states: Sequence[AlertState], attribute: str) -> str:
     return hashlib.sha1(parts.encode()).hexdigest()[:16]
 
 
+def _batch(state: AlertState) -> int:
+    """The first state of the batch the alert was announced with (its outbox subject)."""
+    batch = (state.detail or {}).get("batch")
+    return batch if isinstance(batch, int) else state.id
+
+
 def _rule(org: OrgConfig, state: AlertState) -> AlertRule | None:
     return org.alert_rule(state.rule_id)
 
@@ -326,18 +333,23 @@ async def _queue_opened(
         png = charts[t.locale]
         markup = texts.keyboard("b", lead, t, with_task=True)
         caption = texts.alert_text(org, mine, store.code, store.name, day, t, texts.TEXT_LIMIT)
+        thread = recipient.topic
         if png is not None and len(caption) <= texts.CAPTION_LIMIT:
-            payload = photo_payload(png, caption, markup, filename=f"alert-{store.code}.png")
+            payload = photo_payload(
+                png, caption, markup, filename=f"alert-{store.code}.png", thread_id=thread
+            )
         else:
-            payload = message_payload(caption, markup)
+            payload = message_payload(caption, markup, thread_id=thread)
+        note = t("delivery.missed.alert", store=store.code, day=texts.day_text(day))
         queued += await outbox.enqueue(
             session,
             dedupe_key=f"alert:{store.id}:{stamp}:{chat_id}",
             chat_id=chat_id,
             kind="alert",
-            payload=payload,
+            payload=with_note(payload, note, t.locale),
             priority=Priority.ALERT,
             now=now,
+            subject=f"alert:{lead}",
         )
     return queued
 
@@ -358,14 +370,16 @@ async def _queue_resolved(
         if not mine:
             continue
         t = Translator(recipient.locale)
+        text = texts.recovery_text(org, mine, store.code, store.name, t)
         queued += await outbox.enqueue(
             session,
             dedupe_key=f"alert-ok:{store.id}:{stamp}:{chat_id}",
             chat_id=chat_id,
             kind="alert",
-            payload=message_payload(texts.recovery_text(org, mine, store.code, store.name, t)),
+            payload=message_payload(text, thread_id=recipient.topic),
             priority=Priority.ALERT,
             now=now,
+            replaces=[f"alert:{_batch(s)}" for s in mine],  # an alert not yet sent is stale
         )
     return queued
 
@@ -429,6 +443,7 @@ async def escalate_alerts(session: AsyncSession, org: OrgConfig, now: datetime) 
             text = texts.escalation_text(
                 org, state, store.code, store.name, rule.escalate_after_minutes or 0, t
             )
+            markup = texts.keyboard("a", state.id, t, with_task=True)
             queued += await outbox.enqueue(
                 session,
                 dedupe_key=(
@@ -437,9 +452,10 @@ async def escalate_alerts(session: AsyncSession, org: OrgConfig, now: datetime) 
                 ),
                 chat_id=recipient.chat_id,
                 kind="alert",
-                payload=message_payload(text, texts.keyboard("a", state.id, t, with_task=True)),
+                payload=message_payload(text, markup, thread_id=recipient.topic),
                 priority=Priority.ALERT,
                 now=now,
+                subject=f"alert:{_batch(state)}",
             )
     await session.flush()
     log.info("alert escalation: %s alert(s) escalated, %s message(s)", len(due), queued)

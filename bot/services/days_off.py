@@ -11,7 +11,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from html import escape
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +23,7 @@ from bot.org.schema import OrgConfig
 from bot.roles import Role
 from bot.services.scope import scope_of
 from bot.views import discipline as views
+from bot.views.safe import user_text
 from storage.models import DayOff, Member
 from storage.repositories import days_off, outbox
 from storage.repositories.members import managers_or_admins
@@ -145,7 +145,7 @@ async def decide_day_off(
         payload=message_payload(
             t(
                 f"off.decided.{status}",
-                manager=escape(decider.full_name),
+                manager=user_text(decider.full_name),
                 days=views.days_text(days, t),
             )
         ),

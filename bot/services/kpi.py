@@ -29,7 +29,7 @@ from bot.domain.kpi import (
 )
 from bot.domain.kpi_results import MeKpi, PeopleKpi, PersonTotals, StoreSetKpi, Target
 from bot.domain.periods import Period, month_key, months_touched
-from bot.domain.punctuality import punctuality
+from bot.domain.punctuality import DueRule, punctuality
 from bot.domain.records import StoreRef
 from bot.domain.search import Candidate, Match, search
 from bot.org.schema import OrgConfig
@@ -47,8 +47,15 @@ THREAD_AT_SUBJECTS = 50  # store sets this large are evaluated off the event loo
 
 
 def as_of(org: OrgConfig, now: datetime) -> date:
-    """The latest business date whose report is due (yesterday for morning reports)."""
+    """The latest business date a report may be in for (yesterday for morning reports); its
+    report may not be due yet (``kpi_question``)."""
     return default_business_date(org, now)
+
+
+def kpi_question(org: OrgConfig, period: Period, today: date, now: datetime) -> KpiQuestion:
+    """The KPI question over ``period`` up to ``today``: only days whose report is due at
+    ``now`` can be missing or lower a punctuality figure."""
+    return KpiQuestion(period, today, metric_catalog(org), DueRule.of(org).last_due(now))
 
 
 def metric_catalog(org: OrgConfig) -> MetricCatalog:
@@ -175,13 +182,14 @@ async def store_set_kpi(
     period: Period,
     today: date,
     *,
+    now: datetime,
     with_heatmap: bool = False,
 ) -> StoreSetKpi:
-    question = KpiQuestion(period, today, metric_catalog(org))
+    ask = kpi_question(org, period, today, now)
     stores = target.stores
     keys = [kpi_repo.store_key(s.id) for s in stores]
-    elapsed = question.elapsed
-    month = question.forecast_month
+    elapsed = ask.elapsed
+    month = ask.forecast_month
     totals: kpi_repo.Totals = {}
     if elapsed:
         totals = await kpi_repo.metric_totals(session, keys, period.start, elapsed[-1])
@@ -223,18 +231,17 @@ async def store_set_kpi(
     if len(facts) >= THREAD_AT_SUBJECTS:
         # Hundreds of stores take the engine ~0.1 s of pure Python: on a thread the event loop
         # keeps serving other members meanwhile (it takes the GIL back every few ms).
-        report, points = await asyncio.to_thread(
-            _evaluate, facts, question, primary, daily, reporters
-        )
+        report, points = await asyncio.to_thread(_evaluate, facts, ask, primary, daily, reporters)
     else:
-        report, points = _evaluate(facts, question, primary, daily, reporters)
-    missing = tuple(p.day for p in points if p.day <= today and p.reporters == 0)
+        report, points = _evaluate(facts, ask, primary, daily, reporters)
+    due = set(ask.due)
+    missing = tuple(p.day for p in points if p.day in due and p.reporters == 0)
     heatmap: tuple[tuple[str, tuple[float | None, ...]], ...] = ()
     if with_heatmap and elapsed:
         heatmap = await _heatmap(session, report, facts, primary, elapsed)
     return StoreSetKpi(
         target=target,
-        question=question,
+        question=ask,
         report=report,
         primary=primary,
         metrics_shown=headline_metrics(org, report, form_metrics(org, stores)),
@@ -323,23 +330,31 @@ async def people_kpi(
     people: Sequence[Member],
     period: Period,
     today: date,
+    *,
+    now: datetime,
 ) -> PeopleKpi:
-    """Each person's output over the elapsed part of ``period`` (person forms)."""
-    question = KpiQuestion(period, today, metric_catalog(org))
+    """Each person's output over the elapsed part of ``period`` (person forms), and how many
+    of the days measured (due, or reported early) they reported."""
+    ask = kpi_question(org, period, today, now)
     form = org.form_for_department(department.code)
     metrics = form.metric_keys if form else ()
     keys = {kpi_repo.member_key(m.id): m for m in people}
-    elapsed = question.elapsed
+    elapsed = ask.elapsed
     totals: kpi_repo.Totals = {}
     reported: dict[str, set[date]] = {}
     if elapsed and keys:
         totals = await kpi_repo.metric_totals(session, keys, period.start, elapsed[-1], metrics)
         reported = await kpi_repo.reported_days(session, keys, period.start, elapsed[-1])
     rows = tuple(
-        PersonTotals(member, totals.get(key, {}), len(reported.get(key, ())))
+        PersonTotals(
+            member,
+            totals.get(key, {}),
+            len(reported.get(key, ())),
+            ask.counted(reported.get(key, set())),
+        )
         for key, member in keys.items()
     )
-    return PeopleKpi(department, question, metrics, rows)
+    return PeopleKpi(department, ask, metrics, rows)
 
 
 async def department_people(
@@ -365,8 +380,11 @@ async def me_kpi(
     period: Period,
     today: date,
     name: str,
+    *,
+    now: datetime,
 ) -> MeKpi | None:
-    """The member's own stores (or output) and report punctuality; None without a form."""
+    """The member's own stores (or output) and report punctuality (of the days due at
+    ``now``); None without a form."""
     form = form_of(org, member)
     if form is None:
         return None
@@ -375,16 +393,16 @@ async def me_kpi(
     keys = [s.key for s in subjects]
     sent = await kpi_repo.first_sent(session, keys, period.start, today) if elapsed else {}
     first_sent = _day_complete_at(keys, sent, elapsed)
-    verdicts = punctuality(elapsed, first_sent, org.report.deadline, org.report.covers, org.tz)
+    verdicts = punctuality(elapsed, first_sent, DueRule.of(org), now)
     if form.per == "person":
         department = member.department
         assert department is not None  # form_of found a form, so there is a department
-        people = await people_kpi(session, org, department, [member], period, today)
+        people = await people_kpi(session, org, department, [member], period, today, now=now)
         return MeKpi(member, None, people.people[0], form.metric_keys, verdicts)
     store_ids = {s.store_id for s in subjects}
     stores = [store for store in scope.stores if store.id in store_ids]
     target = Target("all", 0, "me", name, tuple(stores))
-    kpi = await store_set_kpi(session, org, target, period, today) if stores else None
+    kpi = await store_set_kpi(session, org, target, period, today, now=now) if stores else None
     return MeKpi(member, kpi, None, form.metric_keys, verdicts)
 
 

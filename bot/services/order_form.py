@@ -22,6 +22,7 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.org.sections import OrderField, OrderType
 from bot.views.order_form import example_for
+from bot.views.safe import user_params, user_text
 from storage.models import Store
 
 
@@ -43,9 +44,9 @@ def _refuse(field: OrderField, reason: str, stores: list[Store], t: Translator) 
     return FieldResult(
         error=t(
             "order.bad_answer",
-            field=field.label.get(t.locale),
+            field=user_text(field.label.get(t.locale)),
             reason=reason,
-            example=example_for(field, stores, t),
+            example=user_text(example_for(field, stores, t)),
         )
     )
 
@@ -53,9 +54,10 @@ def _refuse(field: OrderField, reason: str, stores: list[Store], t: Translator) 
 def _number(field: OrderField, text: str, stores: list[Store], t: Translator) -> FieldResult:
     unit = _unit(field)
     try:
-        value = parse_number(text, unit)  # type: ignore[arg-type]
+        value = parse_number(text, unit, maximum=field.max)  # type: ignore[arg-type]
     except NumberError as error:
-        return _refuse(field, t(f"number.{error.message_key}", **error.params), stores, t)
+        reason = t(f"number.{error.message_key}", **user_params(error.params))
+        return _refuse(field, reason, stores, t)
     if field.min is not None and value < field.min:
         low = format_value(field.min, unit, t.locale)  # type: ignore[arg-type]
         return _refuse(field, t("order.error.below_min", min=low), stores, t)
@@ -94,7 +96,7 @@ def _store(field: OrderField, text: str, stores: list[Store], t: Translator) -> 
     for store in stores:
         if wanted in (normalize(store.code), normalize(store.name)):
             return FieldResult({"id": store.id, "code": store.code})
-    reason = t("order.error.unknown_store", code=text.strip()[:40])
+    reason = t("order.error.unknown_store", code=user_text(text.strip(), 40))
     return _refuse(field, reason, stores, t)
 
 

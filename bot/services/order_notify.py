@@ -7,7 +7,6 @@ Dedupe keys are ``order:<id>:v<version>:<what>:m<member>``: one transition, one 
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +18,7 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.services.order_view import load_view, order_people
 from bot.views.orders import OrderView, action_keyboard, card_text
+from bot.views.safe import user_text
 from storage.models import Member, OrderRequest
 from storage.repositories import orders as repo
 from storage.repositories import outbox
@@ -87,8 +87,8 @@ async def notify_transition(
     requester = people.get(order.requester_id) if order.requester_id else None
     assignee = people.get(order.assignee_id) if order.assignee_id else None
     params = {
-        "actor": escape(actor.full_name) if actor else "—",
-        "note": escape(note or str((attachment or {}).get("name") or "")),
+        "actor": user_text(actor.full_name) if actor else "—",
+        "note": user_text(note or (attachment or {}).get("name") or ""),
     }
     targets: list[tuple[Member, frozenset[Part]]] = []
     if action is Action.SUBMIT:

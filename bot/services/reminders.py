@@ -10,7 +10,7 @@ missing. Everything is read with a fixed handful of queries, whatever the size o
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import partial
 
@@ -25,6 +25,7 @@ from bot.domain.discipline import (
     working_days_back,
 )
 from bot.domain.missing_reports import DayCheck, DepartmentCoverage, MissingReport
+from bot.domain.punctuality import DueRule
 from bot.domain.report_subject import Subject
 from bot.domain.working_days import is_working_day
 from bot.org.schema import OrgConfig
@@ -159,14 +160,18 @@ async def _with_streaks(
     business_date: date,
     missing: Sequence[MissingReport],
     owned_keys: Mapping[int, tuple[str, ...]],
+    at: datetime,
 ) -> list[MissingReport]:
-    """``missing`` with each member's run of working days without a complete report."""
+    """``missing`` with each member's run of working days without a complete report. Only
+    days whose report is due at ``at`` count: a report not due yet is not missed."""
     # Twice the cap: days off inside the window must not cut a long streak short.
-    days = working_days_back(
+    window = working_days_back(
         business_date, partial(is_working_day, org.report), count=2 * STREAK_CAP
     )
+    days = DueRule.of(org).due_days(window, at)
+    floor = 1 if business_date in days else 0  # the day checked, once it is due
     if not missing or len(days) < 2:
-        return list(missing)
+        return [replace(m, streak=floor) for m in missing]
     covers = org.report.covers
     reported = await rows.reported_keys_between(
         session, days[-1], days[0], [key for m in missing for key in owned_keys[m.member.id]]
@@ -182,14 +187,15 @@ async def _with_streaks(
         excused = {business_date_due_on(d, covers) for d in away.get(item.member.id, ())}
         joined = item.member.joined_at.astimezone(org.tz).date()
         streak = missing_streak(days, missed, excused, since=business_date_due_on(joined, covers))
-        result.append(
-            MissingReport(item.member, item.form_code, item.per, item.stores, max(1, streak))
-        )
+        result.append(replace(item, streak=max(floor, streak)))
     return result
 
 
-async def check_day(session: AsyncSession, org: OrgConfig, business_date: date) -> DayCheck:
-    """Who is missing (reachable or not, with their streaks) and the coverage per department."""
+async def check_day(
+    session: AsyncSession, org: OrgConfig, business_date: date, *, at: datetime
+) -> DayCheck:
+    """Who is missing (reachable or not, with their streaks counted over the days due at
+    ``at``) and the coverage per department."""
     if not is_working_day(org.report, business_date):
         return DayCheck(business_date, working=False)
     snapshot = await _snapshot(session, org, business_date)
@@ -202,7 +208,7 @@ async def check_day(session: AsyncSession, org: OrgConfig, business_date: date) 
         )
         for m in missing
     }
-    with_streaks = await _with_streaks(session, org, business_date, missing, owned_keys)
+    with_streaks = await _with_streaks(session, org, business_date, missing, owned_keys, at)
     names = {d.id: (d.name_vi, d.name_en) for d in snapshot.departments.values()}
     return DayCheck(business_date, True, tuple(with_streaks), tuple(_coverage(snapshot)), names)
 

@@ -21,6 +21,7 @@ from bot.org.schema import OrgConfig
 from bot.org.sections import BaseMetric, Form
 from bot.roles import Role
 from bot.services.reporting import backfill_days
+from bot.views.safe import user_params, user_text
 from storage.models import Member
 from storage.repositories import plans, reports
 from storage.repositories.reports import StaleReportError, StoredReport
@@ -74,8 +75,8 @@ def number_error_text(org: OrgConfig, key: str, error: NumberError, t: Translato
     first, second = examples_for(metric.unit)
     return t(
         "report.bad_value",
-        field=metric.label.get(t.locale),
-        reason=t(f"number.{error.message_key}", **error.params),
+        field=user_text(metric.label.get(t.locale)),
+        reason=t(f"number.{error.message_key}", **user_params(error.params)),
         first=first,
         second=second,
     )
@@ -85,7 +86,7 @@ def unreadable_text(org: OrgConfig, key: str, text: str, t: Translator) -> str:
     """The refusal of ``text`` as the value of ``key`` (a command typed at a question)."""
     metric = _metric(org, key)
     try:
-        parse_number(text, metric.unit, integer=metric.integer)
+        parse_number(text, metric.unit, integer=metric.integer, maximum=metric.max)
     except NumberError as error:
         return number_error_text(org, key, error, t)
     return number_error_text(org, key, NumberError(NOT_A_NUMBER, {"text": text}), t)
@@ -97,7 +98,7 @@ def rule_text(org: OrgConfig, problem: RuleProblem, t: Translator) -> str:
     for name, value in problem.params.items():
         metric = org.metric(value) if isinstance(value, str) else None
         if metric is not None:
-            params[name] = metric.label.get(t.locale)
+            params[name] = user_text(metric.label.get(t.locale))
     return t(f"rule.{problem.message_key}", **params)
 
 
@@ -185,4 +186,4 @@ async def save(session: AsyncSession, draft: Draft, member: Member, now: datetim
 def conflict_text(org: OrgConfig, outcome: SaveOutcome, t: Translator) -> str:
     current = outcome.conflict
     at = current.updated_at.astimezone(org.tz).strftime("%H:%M %d/%m") if current else "—"
-    return t("report.conflict", who=outcome.conflict_by or "—", at=at)
+    return t("report.conflict", who=user_text(outcome.conflict_by or "—"), at=at)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from html import escape
 from typing import Any, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
@@ -19,9 +18,11 @@ from bot.domain.alert_outcome import Outcome
 from bot.domain.alerts import AlertStatus
 from bot.domain.number_format import format_number, format_value
 from bot.domain.records import AlertStateRow
+from bot.domain.text_split import split_message, visible_length
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.org.sections import AlertRule
+from bot.views.safe import user_text
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
@@ -46,7 +47,7 @@ def by_severity(states: Sequence[State]) -> list[State]:
 
 def metric_label(org: OrgConfig, key: str | None, t: Translator) -> str:
     metric = org.metric(key) if key else None
-    return escape(metric.label.get(t.locale)) if metric else escape(key or "")
+    return user_text(metric.label.get(t.locale)) if metric else user_text(key or "")
 
 
 def metric_value(org: OrgConfig, key: str | None, value: float, t: Translator) -> str:
@@ -142,7 +143,7 @@ def recovery_line(org: OrgConfig, state: AlertStateRow, t: Translator) -> str:
 
 
 def store_title(code: str, name: str) -> str:
-    return f"<b>{escape(code)}</b> · {escape(name)}"
+    return f"<b>{user_text(code)}</b> · {user_text(name)}"
 
 
 def fit(header: str, lines: Sequence[str], footer: str, limit: int, t: Translator) -> str:
@@ -219,7 +220,7 @@ def _when(org: OrgConfig, at: datetime | None) -> str:
 
 def status_line(action: str, outcome: Outcome, org: OrgConfig, t: Translator) -> str | None:
     """The line appended to the alert for everyone in the chat: who did what (None: nothing)."""
-    name = escape(outcome.by or "—")
+    name = user_text(outcome.by or "—")
     if outcome.status == "acknowledged" or (outcome.status == "done" and action == "ack"):
         return t("alert.status.acknowledged", name=name, at=_when(org, outcome.at))
     if outcome.status == "snoozed" or (outcome.status == "done" and action == "snooze"):
@@ -275,5 +276,5 @@ def remaining_keyboard(
 def with_status_line(original: str, line: str, *, photo: bool) -> str:
     """The alert's text (or caption) with ``line`` below, cut to fit Telegram's limit."""
     limit = CAPTION_LIMIT if photo else TEXT_LIMIT
-    room = limit - len(line) - 2
-    return f"{original[:room]}\n\n{line}"
+    room = max(limit - visible_length(line) - 2, 1)
+    return f"{split_message(original, room)[0]}\n\n{line}"  # whole lines, tags balanced

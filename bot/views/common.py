@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 
 from bot.domain.records import DepartmentRow, MemberRow
 from bot.i18n import Translator
+from bot.views.safe import user_text
 
 
 def department_name(department: DepartmentRow | None, t: Translator) -> str:
     if department is None:
         return "—"
-    return escape(department.name_en if t.locale == "en" else department.name_vi)
+    return user_text(department.name_en if t.locale == "en" else department.name_vi)
 
 
 def member_title(member: MemberRow, t: Translator) -> str:

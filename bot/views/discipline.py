@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, time
-from html import escape
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -20,6 +19,7 @@ from bot.domain.discipline import STREAK_CAP, Coverage
 from bot.domain.missing_reports import DepartmentCoverage, MissingReport
 from bot.domain.records import DayOffRow
 from bot.i18n import Translator
+from bot.views.safe import user_text
 
 MAX_STORE_BUTTONS = 8
 MAX_LISTED_STORES = 20
@@ -72,7 +72,7 @@ def reminder_text(
     missing: MissingReport, day: date, t: Translator, *, nudge: bool, deadline: time
 ) -> str:
     kind = "nudge" if nudge else "reminder"
-    name = escape(missing.member.full_name)
+    name = user_text(missing.member.full_name)
     if missing.per == "person":
         return t(
             f"remind.{kind}.person", name=name, day=day_text(day), deadline=f"{deadline:%H:%M}"
@@ -81,7 +81,7 @@ def reminder_text(
         t(f"remind.{kind}.stores", name=name, day=day_text(day), deadline=f"{deadline:%H:%M}"),
     ]
     listed = _fitting(
-        [f"• <b>{escape(store.code)}</b> · {escape(store.name)}" for store in missing.stores],
+        [f"• <b>{user_text(store.code)}</b> · {user_text(store.name)}" for store in missing.stores],
         MAX_LISTED_STORES,
     )
     lines += listed
@@ -124,11 +124,11 @@ def _streak_text(streak: int, t: Translator) -> str:
 
 
 def _missing_line(missing: MissingReport, t: Translator) -> str:
-    name = escape(missing.member.full_name)
+    name = user_text(missing.member.full_name)
     if missing.per == "person":
         what = t("escalate.own_output")
     else:
-        codes = [escape(store.code) for store in missing.stores[:MAX_STORES_PER_LINE]]
+        codes = [user_text(store.code) for store in missing.stores[:MAX_STORES_PER_LINE]]
         extra = len(missing.stores) - MAX_STORES_PER_LINE
         what = ", ".join(codes) + (f" +{extra}" if extra > 0 else "")
     blocked = f" {t('escalate.unreachable')}" if not missing.member.reachable else ""
@@ -140,7 +140,7 @@ def escalation_text(
 ) -> str:
     ordered = sorted(missing, key=lambda m: (-m.streak, m.member.full_name))
     lines = [
-        t("escalate.title", department=escape(department), day=day_text(day), count=len(missing))
+        t("escalate.title", department=user_text(department), day=day_text(day), count=len(missing))
     ]
     listed = _fitting([_missing_line(m, t) for m in ordered], MAX_ESCALATION_LINES)
     lines += listed
@@ -156,7 +156,7 @@ def _coverage_line(name: str, coverage: Coverage, t: Translator) -> str:
     return t(
         "escalate.coverage.line",
         mark=mark,
-        name=escape(name),
+        name=user_text(name),
         reported=coverage.reported,
         expected=coverage.expected,
         percent=coverage.percent,
@@ -179,9 +179,9 @@ def days_text(days: Sequence[date], t: Translator) -> str:
 
 
 def day_off_request_text(name: str, days: Sequence[date], reason: str | None, t: Translator) -> str:
-    text = t("off.request.to_manager", name=escape(name), days=days_text(days, t))
+    text = t("off.request.to_manager", name=user_text(name), days=days_text(days, t))
     if reason:
-        text += "\n" + t("off.reason", reason=escape(reason))
+        text += "\n" + t("off.reason", reason=user_text(reason))
     return text
 
 
@@ -215,7 +215,7 @@ def upcoming_text(rows: Sequence[DayOffRow], t: Translator) -> str:
         return t("off.list.empty")
     lines = [t("off.list.title")]
     for row in rows:
-        reason = f" — {escape(row.reason)}" if row.reason else ""
+        reason = f" — {user_text(row.reason)}" if row.reason else ""
         lines.append(f"• {short_day(row.day, t)}: {status_mark(row.status, t)}{reason}")
     lines += ["", t("off.usage")]
     return "\n".join(lines)
@@ -246,9 +246,9 @@ def day_off_decided_text(
     """The request message once decided, for the approver who pressed."""
     return t(
         f"off.decide.done.{status}",
-        name=escape(member_name),
+        name=user_text(member_name),
         days=days_text(days, t),
-        manager=escape(decided_by),
+        manager=user_text(decided_by),
     )
 
 

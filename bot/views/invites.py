@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
-from html import escape
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -13,6 +12,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.records import DepartmentRow, MemberRow
 from bot.i18n import Translator
 from bot.views.common import department_name, member_title
+from bot.views.safe import user_params, user_text
 
 Rows = list[list[InlineKeyboardButton]]
 
@@ -78,7 +78,7 @@ def invite_text(
 
 def refusal_text(key: str, params: dict[str, object], t: Translator) -> str:
     """Why no invite was made, followed by how to ask."""
-    return t(key, **params) + "\n\n" + t("invite.usage")
+    return t(key, **user_params(params, limit=None)) + "\n\n" + t("invite.usage")
 
 
 def stores_chosen_text(codes: Sequence[str], t: Translator) -> str:
@@ -90,9 +90,9 @@ def stores_chosen_text(codes: Sequence[str], t: Translator) -> str:
 
 def greeting_text(key: str, member: MemberRow, t: Translator) -> str:
     """A member greeted by name and title (welcome back, registered, already a member)."""
-    return t(key, name=escape(member.full_name), title=member_title(member, t))
+    return t(key, name=user_text(member.full_name), title=member_title(member, t))
 
 
 def join_refusal_text(key: str, params: dict[str, object], t: Translator) -> str:
     """Why the invite did not work, followed by how to join."""
-    return t(key, **params) + "\n\n" + t("start.how_to_join")
+    return t(key, **user_params(params, limit=None)) + "\n\n" + t("start.how_to_join")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from html import escape
 
 from bot.charts.data import (
     AttainmentOverview,
@@ -30,6 +29,7 @@ from bot.domain.periods import Period, month_period
 from bot.domain.records import DepartmentRow, StoreRef
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
+from bot.views.safe import user_text
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
@@ -79,7 +79,8 @@ def values_line(
 ) -> str:
     """``Đơn hàng 1.830 · AOV 134k · CR 2,9%``"""
     return " · ".join(
-        f"{escape(short_label(org, k, locale))} {show(org, k, values.get(k), locale)}" for k in keys
+        f"{user_text(short_label(org, k, locale))} {show(org, k, values.get(k), locale)}"
+        for k in keys
     )
 
 
@@ -112,11 +113,9 @@ def labels(t: Translator) -> ChartLabels:
 
 
 def fit(lines: Sequence[str]) -> str:
-    """Join caption lines, dropping the last ones until it fits Telegram's 1024 characters."""
-    kept = list(lines)
-    while len("\n".join(kept)) > CAPTION_LIMIT and len(kept) > 1:
-        kept.pop()
-    return "\n".join(kept)[:CAPTION_LIMIT]
+    """Join caption lines; over Telegram's 1024 characters, the reply goes out with the first
+    lines as the caption and the rest as messages (``bot.delivery.reply_guard``)."""
+    return "\n".join(lines)
 
 
 # --- stores, brands, everything --------------------------------------------------------------
@@ -151,7 +150,7 @@ def tiles(view: StoreSetKpi, org: OrgConfig, t: Translator) -> tuple[Tile, ...]:
 def store_set_caption(view: StoreSetKpi, org: OrgConfig, t: Translator) -> str:
     report, question = view.report, view.question
     primary = report.metrics[view.primary]
-    name = escape(
+    name = user_text(
         view.target.name
         if view.target.kind != "store"
         else f"{view.target.code} · {view.target.name}"
@@ -170,7 +169,7 @@ def store_set_caption(view: StoreSetKpi, org: OrgConfig, t: Translator) -> str:
         "",
         t(
             "kpi.caption.actual",
-            metric=escape(label(org, view.primary, t.locale)),
+            metric=user_text(label(org, view.primary, t.locale)),
             actual=show(org, view.primary, primary.actual, t.locale),
             plan=show(org, view.primary, primary.plan, t.locale),
             attainment=percent(primary.attainment),
@@ -294,20 +293,19 @@ def people_chart(view: PeopleKpi, org: OrgConfig, t: Translator, title: str) -> 
 
 def people_caption(view: PeopleKpi, org: OrgConfig, t: Translator, title: str) -> str:
     lines = [
-        f"👥 <b>{escape(title)}</b>",
+        f"👥 <b>{user_text(title)}</b>",
         period_text(view.question.period, t),
         "",
     ]
-    elapsed = len(view.question.elapsed)
     for person in sorted(view.people, key=lambda p: p.member.full_name):
         values = values_line(org, view.metrics, person.totals, t.locale)
         lines.append(
             t(
                 "kpi.people.line",
-                name=escape(person.member.full_name),
+                name=user_text(person.member.full_name),
                 values=values,
                 reported=person.reported,
-                days=elapsed,
+                days=person.days,
             )
         )
     return fit(lines)
@@ -316,7 +314,7 @@ def people_caption(view: PeopleKpi, org: OrgConfig, t: Translator, title: str) -
 def me_caption(view: MeKpi, org: OrgConfig, t: Translator, period: Period) -> str:
     verdicts = view.punctuality
     lines = [
-        f"🙋 <b>{escape(view.member.full_name)}</b>",
+        f"🙋 <b>{user_text(view.member.full_name)}</b>",
         period_text(period, t),
         t(
             "kpi.me.punctuality",
@@ -367,7 +365,7 @@ def without_chart_text(caption: str, t: Translator) -> str:
 
 def quote(text: str) -> str:
     """What the member typed, echoed back short and HTML-safe."""
-    return escape(text[:60])
+    return user_text(text, 60)
 
 
 def example_code(stores: Sequence[StoreRef]) -> str:
@@ -380,7 +378,7 @@ def department_label(department: DepartmentRow, t: Translator) -> str:
 
 
 def bad_period_text(text: str, example: str, today: date, t: Translator) -> str:
-    return t("kpi.bad_period", text=text, example=example, month=last_month_label(today))
+    return t("kpi.bad_period", text=quote(text), example=example, month=last_month_label(today))
 
 
 def future_text(period: Period, example: str, today: date, t: Translator) -> str:

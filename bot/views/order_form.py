@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -16,6 +15,7 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.org.sections import OrderField, OrderType
 from bot.views.orders import field_value_text
+from bot.views.safe import user_text
 
 MAX_STORE_BUTTONS = 12
 LINK_EXAMPLE = "https://drive.google.com/abc"
@@ -71,10 +71,10 @@ def question_text(
     lines = [
         t(
             "order.question",
-            type=escape(order_type.name.get(t.locale)),
+            type=user_text(order_type.name.get(t.locale)),
             number=number,
             total=total,
-            field=escape(field.label.get(t.locale)),
+            field=user_text(field.label.get(t.locale)),
             required=required,
         ),
         t(f"order.hint.{field.type}"),
@@ -84,7 +84,7 @@ def question_text(
     if field.key in draft.answers:
         current = field_value_text(org, field, draft.answers[field.key], t)
         lines.append(t("order.hint.current", value=current))
-    lines.append(t("order.example", example=escape(example_for(field, stores, t))))
+    lines.append(t("order.example", example=user_text(example_for(field, stores, t))))
     return "\n".join(lines)
 
 
@@ -117,14 +117,14 @@ def summary_text(
     lines = [
         t(
             "order.summary.header",
-            type=escape(order_type.name.get(t.locale)),
-            department=escape(department.name.get(t.locale)) if department else "—",
+            type=user_text(order_type.name.get(t.locale)),
+            department=user_text(department.name.get(t.locale)) if department else "—",
         )
     ]
     for field in order_type.fields:
         value = draft.answers.get(field.key)
         shown = field_value_text(org, field, value, t) if value is not None else t("order.skipped")
-        lines.append(f"• {escape(field.label.get(t.locale))}: {shown}")
+        lines.append(f"• {user_text(field.label.get(t.locale))}: {shown}")
     lines.append(t("order.summary.deadline", deadline=deadline))
     lines.append(t("order.summary.footer"))
     return "\n".join(lines)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -12,6 +11,7 @@ from bot.domain.records import OrderRow
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.views.orders import VIEW, OrderCallback, local_text, status_text, type_name
+from bot.views.safe import user_text
 
 
 class OrdersTabCallback(CallbackData, prefix="ol"):
@@ -24,7 +24,7 @@ def order_line(org: OrgConfig, order: OrderRow, t: Translator) -> str:
     return t(
         "order.list.line",
         number=order.id,
-        title=type_name(org, order, t) if order.kind == "order" else escape(order.title),
+        title=type_name(org, order, t) if order.kind == "order" else user_text(order.title),
         status=status_text(order.status, t),
         deadline=deadline,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from html import escape
 from typing import Any, Protocol
 
 from aiogram.filters.callback_data import CallbackData
@@ -23,6 +22,7 @@ from bot.domain.records import DepartmentRow, MemberRow, OrderEventRow, OrderRow
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.org.sections import OrderField
+from bot.views.safe import user_text
 
 
 class OrderCallback(CallbackData, prefix="od"):
@@ -63,7 +63,7 @@ class OrderView:
 
     def name(self, member_id: int | None) -> str:
         member = self.people.get(member_id) if member_id is not None else None
-        return escape(member.full_name) if member else "—"
+        return user_text(member.full_name) if member else "—"
 
 
 class Refusal(Protocol):
@@ -92,14 +92,14 @@ def short_time(instant: datetime, tz: tzinfo) -> str:
 def type_name(org: OrgConfig, order: OrderRow, t: Translator) -> str:
     order_type = org.order_type(order.type_code) if order.type_code else None
     if order_type is None:
-        return escape(order.title) if order.kind == "task" else escape(order.type_code or "—")
-    return escape(order_type.name.get(t.locale))
+        return user_text(order.title) if order.kind == "task" else user_text(order.type_code or "—")
+    return user_text(order_type.name.get(t.locale))
 
 
 def department_text(department: DepartmentRow | None, t: Translator) -> str:
     if department is None:
         return "—"
-    return escape(department.name_en if t.locale == "en" else department.name_vi)
+    return user_text(department.name_en if t.locale == "en" else department.name_vi)
 
 
 def status_text(status: str, t: Translator) -> str:
@@ -122,10 +122,10 @@ def field_value_text(
         return f"{when.at.strftime('%H:%M')} {text}" if when.at else text
     if field.type == "store":
         code = value.get("code") if isinstance(value, dict) else None
-        return escape(str(code or (store.code if store else value)))
+        return user_text(str(code or (store.code if store else value)))
     if field.type in ("photo", "file") and isinstance(value, dict):
-        return "📎 " + escape(str(value.get("name") or t("order.attachment.photo")))
-    return escape(str(value))
+        return "📎 " + user_text(str(value.get("name") or t("order.attachment.photo")))
+    return user_text(str(value))
 
 
 def card_text(org: OrgConfig, view: OrderView, t: Translator, *, with_fields: bool = True) -> str:
@@ -148,7 +148,7 @@ def card_text(org: OrgConfig, view: OrderView, t: Translator, *, with_fields: bo
         for field in order_type.fields:
             if field.key in order.fields:
                 value = field_value_text(org, field, order.fields[field.key], t, view.store)
-                lines.append(f"• {escape(field.label.get(t.locale))}: {value}")
+                lines.append(f"• {user_text(field.label.get(t.locale))}: {value}")
     return "\n".join(lines)
 
 
@@ -159,14 +159,14 @@ def event_line(
     line = t(
         "order.timeline.line",
         at=short_time(event.at, org.tz),
-        actor=escape(actor.full_name) if actor else t("order.actor.system"),
+        actor=user_text(actor.full_name) if actor else t("order.actor.system"),
         action=t(f"order.action.{event.action}"),
         status=status_text(event.to_status, t),
     )
     if event.note:
-        line += f"\n   «{escape(event.note)}»"
+        line += f"\n   «{user_text(event.note)}»"
     if event.attachment:
-        line += "\n   📎 " + escape(str(event.attachment.get("name") or event.attachment["kind"]))
+        line += "\n   📎 " + user_text(event.attachment.get("name") or event.attachment["kind"])
     return line
 
 
@@ -206,7 +206,7 @@ def refusal_text(refusal: Refusal, org: OrgConfig, number: int, t: Translator) -
             "order.stale",
             number=number,
             action=t(f"order.action.{last.action}"),
-            actor=actor.full_name if actor else t("order.actor.system"),
+            actor=user_text(actor.full_name) if actor else t("order.actor.system"),
             at=short_time(last.at, org.tz),
             status=t(f"order.status.{refusal.order.status}") if refusal.order else "—",
         )
@@ -221,7 +221,7 @@ def refusal_text(refusal: Refusal, org: OrgConfig, number: int, t: Translator) -
 
 def ask_text(action: str, number: object, t: Translator) -> str:
     """Asking for the reason (reject, reopen) or the deliverable (deliver) of order ``number``."""
-    return t(f"order.ask.{action}", number=escape(str(number)))
+    return t(f"order.ask.{action}", number=user_text(str(number)))
 
 
 def deliver_error_text(problem: str, t: Translator) -> str:

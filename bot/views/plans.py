@@ -4,7 +4,6 @@ and the Confirm / Cancel buttons under a preview in chat."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
@@ -20,6 +19,7 @@ from bot.i18n import Translator
 from bot.org.fields import Unit
 from bot.org.schema import OrgConfig
 from bot.org.sections import BaseMetric
+from bot.views.safe import user_text
 
 MAX_PROBLEMS_SHOWN = 25
 MAX_LINES_SHOWN = 12
@@ -75,7 +75,7 @@ def problems_text(
     max_chars: int = MAX_MESSAGE_CHARS,
 ) -> str:
     """The problems, one a line; the chat shows the first ones that fit in a message."""
-    quote = escape if html else (lambda text: text)
+    quote = user_text if html else (lambda text: text)
     lines = [t("plan.import.problems_title", name=quote(file_name), count=len(problems))]
     shown = 0
     for problem in problems[: max_shown or None]:
@@ -124,8 +124,8 @@ def _month_of(change: PlanChange) -> YearMonth:
 
 def _change_line(org: OrgConfig, change: PlanChange, t: Translator) -> str:
     common = {
-        "store": escape(change.store),
-        "metric": escape(_metric_label(org, change.metric, t)),
+        "store": user_text(change.store),
+        "metric": user_text(_metric_label(org, change.metric, t)),
         "month": _month_of(change).label(),
     }
     new = _value(org, change.metric, change.new_target, t)
@@ -149,7 +149,7 @@ def preview_text(
     months = ", ".join(_month_of(c).label() for c in _one_per_month(preview.changes))
     counts = preview.counts
     lines = [
-        t("plan.import.preview_title", name=escape(file_name), months=months),
+        t("plan.import.preview_title", name=user_text(file_name), months=months),
         t("plan.import.counts", **counts),
     ]
     if preview.skipped:
@@ -181,7 +181,7 @@ def store_plan_text(org: OrgConfig, plan: StorePlan, t: Translator, timezone: Zo
     lines = [
         t(
             "plan.view.title",
-            store=escape(f"{plan.store.code} · {plan.store.name}"),
+            store=user_text(f"{plan.store.code} · {plan.store.name}"),
             month=month.label(),
         )
     ]
@@ -189,7 +189,7 @@ def store_plan_text(org: OrgConfig, plan: StorePlan, t: Translator, timezone: Zo
         lines.append(t("plan.view.none", month=month.label()))
         return "\n".join(lines)
     for target in plan.targets:
-        label = escape(target.metric.label.get(t.locale))
+        label = user_text(target.metric.label.get(t.locale))
         if target.target is None:
             lines.append(t("plan.view.missing", metric=label))
             continue
@@ -211,6 +211,6 @@ def store_plan_text(org: OrgConfig, plan: StorePlan, t: Translator, timezone: Zo
     if plan.changed_at is not None:
         at = plan.changed_at.astimezone(timezone).strftime("%d/%m/%Y %H:%M")
         lines.append(
-            t("plan.view.changed", at=at, who=escape(plan.changed_by or t("plan.view.cli")))
+            t("plan.view.changed", at=at, who=user_text(plan.changed_by or t("plan.view.cli")))
         )
     return "\n".join(lines)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from html import escape
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -16,6 +15,7 @@ from bot.domain.report_subject import Subject
 from bot.domain.revisions import Change, RevisionEntry
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
+from bot.views.safe import user_text
 
 
 class ReportCallback(CallbackData, prefix="rp"):
@@ -30,7 +30,7 @@ def day_text(day: date) -> str:
 
 def label(org: OrgConfig, key: str, t: Translator) -> str:
     metric = org.metric(key)
-    return escape(metric.label.get(t.locale)) if metric else key
+    return user_text(metric.label.get(t.locale)) if metric else key
 
 
 def fmt(org: OrgConfig, key: str, value: float | None, t: Translator) -> str:
@@ -88,7 +88,7 @@ def question_keyboard(draft: Draft, optional: bool, t: Translator) -> InlineKeyb
 
 
 def header(draft: Draft, t: Translator) -> str:
-    return t("report.header", subject=escape(draft.subject.label), day=day_text(draft.day))
+    return t("report.header", subject=user_text(draft.subject.label), day=day_text(draft.day))
 
 
 def question_text(
@@ -204,7 +204,7 @@ def receipt_text(draft: Draft, revision: int, changes: Sequence[Change], t: Tran
     key = "report.saved" if revision == 1 else "report.saved_revision"
     return t(
         key,
-        subject=escape(draft.subject.label),
+        subject=user_text(draft.subject.label),
         day=day_text(draft.day),
         revision=revision,
         count=len(changes),
@@ -219,8 +219,8 @@ def history_text(
     field_order: Sequence[str] = (),
 ) -> str:
     if not entries:
-        return t("history.empty", subject=escape(subject_label))
-    lines = [t("history.title", subject=escape(subject_label))]
+        return t("history.empty", subject=user_text(subject_label))
+    lines = [t("history.title", subject=user_text(subject_label))]
     # Newest revision first, and within one revision the metrics in form order.
     rank = {key: i for i, key in enumerate(field_order)}
     entries = sorted(
@@ -230,7 +230,7 @@ def history_text(
     last: tuple[date, int] | None = None
     for day, entry in entries[:60]:
         if (day, entry.revision) != last:
-            who = escape(entry.changed_by or "—")
+            who = user_text(entry.changed_by or "—")
             lines.append(
                 t(
                     "history.revision",
@@ -254,10 +254,10 @@ def status_text(statuses: Sequence[DepartmentStatus], day: date, t: Translator) 
         return t("status.nothing", day=day_text(day))
     lines = [t("status.title", day=day_text(day))]
     for dept in statuses:
-        name = escape(dept.name_en if t.locale == "en" else dept.name_vi)
+        name = user_text(dept.name_en if t.locale == "en" else dept.name_vi)
         done = len(dept.lines) - dept.missing
         lines.append(t("status.department", name=name, done=done, total=len(dept.lines)))
         for line in dept.lines:
-            owners = f" ({escape(', '.join(line.owners))})" if line.owners else ""
-            lines.append(f"   {'✅' if line.reported else '❌'} {escape(line.label)}{owners}")
+            owners = f" ({user_text(', '.join(line.owners))})" if line.owners else ""
+            lines.append(f"   {'✅' if line.reported else '❌'} {user_text(line.label)}{owners}")
     return "\n".join(lines)

@@ -3,27 +3,56 @@
 A job or service ``enqueue``s in the transaction that decided to send; the sender takes
 ``pending`` rows, delivers them and marks each one ``sent`` or ``failed`` (with a retry time, or
 for good). The dedupe key makes enqueueing idempotent: the same reminder is never queued twice.
+
+A row that goes stale before it is sent (``expires_at``, by default from its kind) is never
+sent: ``expire`` marks it ``expired``. A row queued with a ``subject`` (or ``replaces``) makes
+the unsent rows of those subjects to the same chat stale: they are marked ``superseded``.
+Nothing is deleted: every row keeps its final status for audit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.outbox import Priority
+from bot.domain.outbox import Priority, default_expiry
 from storage.models import OutboxMessage
 
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
+EXPIRED = "expired"
+SUPERSEDED = "superseded"
+_QUEUED_AT = "outbox_queued_at"
+
+
+def queue_as_of(session: AsyncSession, stands_for: datetime, real_now: datetime) -> None:
+    """Rows this session queues ``now=stands_for`` are really queued at ``real_now`` (a job run
+    late, or by hand for a past time): their expiry moves by the delay, so they keep the
+    lifetime they would have had instead of being born stale."""
+    session.info[_QUEUED_AT] = real_now - stands_for
+
+
+def _expiry(
+    session: AsyncSession, kind: str, now: datetime, given: datetime | None
+) -> datetime | None:
+    expires_at = given if given is not None else default_expiry(kind, now)
+    delay = session.info.get(_QUEUED_AT)
+    if expires_at is not None and isinstance(delay, timedelta) and delay > timedelta(0):
+        return expires_at + delay
+    return expires_at
+
+
+def _fresh(now: datetime) -> ColumnElement[bool]:
+    return or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now)
 
 
 async def enqueue(
@@ -36,10 +65,17 @@ async def enqueue(
     priority: int = Priority.REMINDER,
     now: datetime,
     not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+    subject: str | None = None,
+    replaces: Sequence[str] = (),
 ) -> bool:
     """Queue a message; False (and nothing written) if ``dedupe_key`` was queued before.
 
-    The insert happens in a SAVEPOINT, so a duplicate leaves the caller's transaction usable.
+    ``expires_at`` defaults to the lifetime of ``kind`` (``bot.domain.outbox``). ``subject``
+    names what the message is about; the unsent rows to the same chat whose subject is in
+    ``replaces`` (this one's own subject included) are superseded: the new message makes them
+    stale. The insert happens in a SAVEPOINT, so a duplicate leaves the caller's transaction
+    usable.
     """
     message = OutboxMessage(
         dedupe_key=dedupe_key,
@@ -51,6 +87,9 @@ async def enqueue(
         attempts=0,
         not_before=not_before or now,
         created_at=now,
+        expires_at=_expiry(session, kind, now, expires_at),
+        subject=subject,
+        parts_sent=0,
     )
     try:
         async with session.begin_nested():
@@ -59,6 +98,20 @@ async def enqueue(
         if await get_by_dedupe_key(session, dedupe_key) is None:
             raise  # some other constraint failed: not a duplicate
         return False
+    stale = {*replaces, *([subject] if subject is not None else [])}
+    if stale:
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.subject.in_(sorted(stale)),
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.status == PENDING,
+                OutboxMessage.parts_sent == 0,
+                OutboxMessage.id < message.id,
+            )
+            .values(status=SUPERSEDED, last_error=f"superseded by #{message.id}")
+            .execution_options(synchronize_session=False)
+        )
     return True
 
 
@@ -71,6 +124,7 @@ class NewMessage:
     kind: str
     payload: dict[str, Any]
     priority: int = Priority.REMINDER
+    expires_at: datetime | None = None  # None: from the kind
 
 
 async def enqueue_many(
@@ -106,6 +160,8 @@ async def enqueue_many(
                 "attempts": 0,
                 "not_before": not_before or now,
                 "created_at": now,
+                "expires_at": _expiry(session, m.kind, now, m.expires_at),
+                "parts_sent": 0,
             }
             for m in messages[start : start + chunk]
         ]
@@ -121,14 +177,14 @@ async def get_by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMes
 async def pending(
     session: AsyncSession, now: datetime, limit: int, *, lock: bool = False
 ) -> Sequence[OutboxMessage]:
-    """Messages due at ``now``, by priority then age.
+    """Messages due at ``now`` and not stale, by priority then age.
 
     ``lock=True`` claims the rows (PostgreSQL: FOR UPDATE SKIP LOCKED, so several senders share
     the queue without taking the same message; SQLite's single writer needs nothing).
     """
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now, _fresh(now))
         .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(limit)
     )
@@ -143,35 +199,99 @@ async def claim(
     """Take up to ``limit`` due messages for one sender: each row's ``not_before`` moves to
     ``lease_until`` so other senders skip it. Returns (row, its previous ``not_before``).
 
-    Each row is taken by a compare-and-set UPDATE (still pending, ``not_before`` unchanged):
-    on SQLite the read happens before the write lock, so two senders may read the same rows,
-    but only one of them can move ``not_before``; the other skips the row.
+    The rows are taken by one compare-and-set UPDATE (still pending and still due): on SQLite
+    the read happens before the write lock, so two senders may read the same rows, but only one
+    of them can move ``not_before`` past ``now``; the other skips the row.
     """
-    taken: list[tuple[OutboxMessage, datetime]] = []
-    for row in await pending(session, now, limit, lock=True):
-        previous = row.not_before
-        result = await session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == row.id,
-                OutboxMessage.status == PENDING,
-                OutboxMessage.not_before == previous,
-            )
-            .values(not_before=lease_until)
-            .execution_options(synchronize_session=False)
+    rows = await pending(session, now, limit, lock=True)
+    if not rows:
+        return []
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_([row.id for row in rows]),
+            OutboxMessage.status == PENDING,
+            OutboxMessage.not_before <= now,
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            taken.append((row, previous))
-    return taken
+        .values(not_before=lease_until)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    won = set(result.scalars())
+    # The loaded rows keep the ``not_before`` they had before the lease.
+    return [(row, row.not_before) for row in rows if row.id in won]
 
 
-async def release(session: AsyncSession, message_id: int, not_before: datetime) -> None:
-    """Give a claimed row that was not sent its ``not_before`` back (only while pending)."""
+async def renew(
+    session: AsyncSession, ids: Sequence[int], lease_until: datetime, new_lease: datetime
+) -> set[int]:
+    """Extend the lease of claimed rows still held (pending, leased until ``lease_until``);
+    returns their ids. A row missing from the answer was lost: do not send it."""
+    if not ids:
+        return set()
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == PENDING,
+            OutboxMessage.not_before == lease_until,
+        )
+        .values(not_before=new_lease)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.scalars())
+
+
+async def release(
+    session: AsyncSession, ids: Sequence[int], lease_until: datetime, not_before: datetime
+) -> None:
+    """Give claimed rows that were not sent their ``not_before`` back, as long as they are
+    still ours (pending and leased until ``lease_until``)."""
+    if not ids:
+        return
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == PENDING,
+            OutboxMessage.not_before == lease_until,
+        )
         .values(not_before=not_before)
+        .execution_options(synchronize_session=False)
     )
+
+
+async def expire(session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
+    """Mark up to ``limit`` stale rows ``expired`` (pending, due, past ``expires_at``) and
+    return them, oldest first. Rows leased by a sender are left until their lease ends."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.expires_at <= now,
+            OutboxMessage.not_before <= now,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = (await session.scalars(query)).all()
+    if not rows:
+        return []
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_([row.id for row in rows]),
+            OutboxMessage.status == PENDING,
+            OutboxMessage.not_before <= now,
+        )
+        .values(status=EXPIRED, last_error="expired: stale before it could be sent")
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    won = set(result.scalars())
+    return [row for row in rows if row.id in won]
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
@@ -195,10 +315,18 @@ async def count_due(session: AsyncSession, now: datetime) -> int:
     return int(count or 0)
 
 
+async def mark_part_sent(session: AsyncSession, msg: OutboxMessage) -> None:
+    """One more call of a message sent as several went out; the rest follow."""
+    msg.parts_sent += 1
+    await session.flush()
+
+
 async def mark_sent(session: AsyncSession, msg: OutboxMessage, now: datetime) -> None:
+    """The message (its last call, when it went out as several) was delivered."""
     msg.status = SENT
     msg.sent_at = now
     msg.attempts += 1
+    msg.parts_sent += 1
     await session.flush()
 
 

@@ -19,8 +19,10 @@ def fake_time(clock: FrozenClock) -> FakeTime:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[SandboxServer]:
-    async with SandboxServer(seed=11) as sandbox:
+async def server(fake_time: FakeTime) -> AsyncIterator[SandboxServer]:
+    # Arrivals are stamped with the test's clock: a call reaches the sandbox between its start
+    # and its answer on that clock, as on a real one.
+    async with SandboxServer(seed=11, now=lambda: fake_time.now().timestamp()) as sandbox:
         for user_id in range(1, 21):
             sandbox.register_user(user_id, f"User {user_id}")
         sandbox.register_group(GROUP, "Store 7")

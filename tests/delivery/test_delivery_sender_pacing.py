@@ -5,6 +5,7 @@ flight, several senders sharing the queue, running until stopped.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 from collections import defaultdict
 from datetime import timedelta
@@ -12,6 +13,8 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import SendMessage
 from support.sender_harness import (
     FAST,
     GROUP,
@@ -205,3 +208,61 @@ async def test_claimed_rows_are_leased_from_other_senders_and_released_after(
     await first._release(claimed)  # the drain ended without sending them
     assert (await second.drain_once()).sent == 2
     assert sorted(texts(server, 11)) == ["lease 0", "lease 1", "lease 2"]
+
+
+def busiest_second(times: list[float]) -> int:
+    ordered = sorted(times)
+    return max((bisect.bisect_left(ordered, t + 1.0) - i for i, t in enumerate(ordered)), default=0)
+
+
+async def test_refused_calls_count_against_every_limit(
+    db: Database, server: SandboxServer, bot: Bot, fake_time: FakeTime
+) -> None:
+    for user_id in range(21, 61):
+        server.register_user(user_id, f"User {user_id}")
+    for i in range(3):
+        for user_id in range(1, 61):
+            await put(db, fake_time.now(), f"r{user_id}-{i}", user_id, f"note {i}")
+    server.faults.reseed(16)
+    server.faults.add("429", method="sendMessage", probability=0.25, retry_after=2)
+
+    report = await drain_all(sender_for(bot, db, fake_time, RateLimits()), fake_time)
+
+    assert report.sent == 180
+    assert all(texts(server, u) == ["note 0", "note 1", "note 2"] for u in range(1, 61))
+    calls = server.arrivals_of("sendMessage")
+    refused = [a for a in calls if a.status == 429]
+    assert len(refused) > 30 and len(calls) == 180 + len(refused)
+    # Telegram counts what reaches it, refused or not: never more than 30 in one second.
+    assert busiest_second([a.at for a in calls]) <= 30
+    by_chat: dict[int, list[float]] = defaultdict(list)
+    for a in calls:
+        by_chat[a.chat_id or 0].append(a.at)
+    assert all(b - a >= 1.0 for times in by_chat.values() for a, b in itertools.pairwise(times))
+    for a in refused:  # the chat waited out retry_after before its next call
+        later = [t for t in by_chat[a.chat_id or 0] if t > a.at]
+        assert not later or later[0] >= a.at + 2.0
+
+
+async def test_many_chats_refused_at_once_slow_the_whole_pace_for_a_while(
+    db: Database, bot: Bot, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[float] = []
+
+    async def flooded(_bot: Bot, chat_id: int, payload: Any, _timeout: Any) -> None:
+        # An instant answer, so the test clock alone measures the pace.
+        calls.append(fake_time.now().timestamp())
+        if len(calls) <= 12:  # the first twelve chats are refused at once
+            raise TelegramRetryAfter(SendMessage(chat_id=chat_id, text="x"), "flood", 1)
+
+    monkeypatch.setattr("bot.delivery.sender.deliver", flooded)
+    for user_id in range(100, 300):
+        await put(db, fake_time.now(), f"b{user_id}", user_id, "broadcast")
+
+    report = await drain_all(sender_for(bot, db, fake_time, RateLimits()), fake_time)
+
+    assert report.sent == 200 and len(calls) == 212
+    start = calls[0]
+    per_second = [sum(1 for t in calls if start + s <= t < start + s + 1) for s in range(5)]
+    assert per_second[1] <= 27  # slowed down after the refusals...
+    assert per_second[4] == 30  # ...and back at the ceiling a few seconds later

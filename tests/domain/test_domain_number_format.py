@@ -83,10 +83,13 @@ locales = st.sampled_from(["vi", "en"])
 @settings(max_examples=500, deadline=None)
 @given(amount=st.integers(min_value=0, max_value=10**15), locale=locales)
 def test_money_and_counts_round_trip(amount: int, locale: str) -> None:
-    assert parse_number(format_value(amount, "money", locale), "money") == amount
-    assert parse_number(format_value(amount, "count", locale), "count", integer=True) == amount
+    # Beyond the sanity ceilings only under an org maximum (10¹⁵ here), as the forms pass it.
+    top = 10**15
+    assert parse_number(format_value(amount, "money", locale), "money", maximum=top) == amount
+    text = format_value(amount, "count", locale)
+    assert parse_number(text, "count", integer=True, maximum=top) == amount
     text = format_value(amount, "count", locale, unit_label="đơn")
-    assert parse_number(text, "count", integer=True) == amount
+    assert parse_number(text, "count", integer=True, maximum=top) == amount
 
 
 @settings(max_examples=500, deadline=None)
@@ -99,7 +102,7 @@ def test_two_decimal_values_round_trip_in_every_unit(
     hundredths: int, unit: Unit, locale: str
 ) -> None:
     value = float(Decimal(hundredths) / 100)
-    assert parse_number(format_value(value, unit, locale), unit) == value
+    assert parse_number(format_value(value, unit, locale), unit, maximum=1e10) == value
 
 
 @settings(max_examples=300, deadline=None)

@@ -336,5 +336,6 @@ async def test_back_from_the_summary_skip_refused_and_commands_mid_form(
     assert "bắt buộc" in (await team.tuan.next_message()).text
     # A command mid-form is never an answer: /orders runs, then the form goes on.
     assert "Hàng đợi phòng" in await answer(team.tuan, "/orders")
+    assert "vẫn đang điền yêu cầu «Thiết kế banner»" in (await team.tuan.next_message()).text
     again = await press(team.tuan, SHOPEE_BUTTON, first)
     assert "Tóm tắt yêu cầu" in again  # every other answer was kept

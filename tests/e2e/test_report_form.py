@@ -366,16 +366,22 @@ async def test_english_member_reports_in_english(app: BotUnderTest, user_factory
     assert "12,500,000 ₫" in echo and "Net merchandise value" in echo
 
 
-async def test_a_command_mid_report_is_refused_at_each_step(
+async def test_a_command_mid_report_runs_and_the_form_waits(
     app: BotUnderTest, minh: SandboxUser
 ) -> None:
-    """Commands of routers after the report's never run mid-report, nor count as answers."""
+    """A command mid-report is never read as an answer: it runs, then the form goes on where it
+    was (tests/e2e/test_commands_mid_report.py covers every step and every kind of command)."""
     await answer(minh, "/report")
-    refusal = await answer(minh, "/orders")
-    assert "Doanh thu (GMV)" in refusal and "Ví dụ" in refusal
+    assert "Không có yêu cầu nào" in await answer(minh, "/orders")
+    still = (await minh.next_message()).text
+    assert "Bạn vẫn đang điền báo cáo HS-SHOPEE · 20/11" in still
+    assert "trả lời câu hỏi ở trên" in still and "/cancel" in still
     assert "(2/7)" in await answer(minh, "12,5tr")
-    summary = await answer(minh, FULL_REPORT)
-    assert "Tóm tắt" in summary
-    assert "Xác nhận / Sửa / Huỷ" in await answer(minh, "/orders")
-    await minh.press("✅ Xác nhận")
+    await minh.send(FULL_REPORT)
+    summary = await minh.next_message()
+    assert "Tóm tắt" in summary.text
+    assert "Không có yêu cầu nào" in await answer(minh, "/orders")
+    assert "dùng các nút dưới bản tóm tắt" in (await minh.next_message()).text
+    await minh.press("✅ Xác nhận", message=summary)
     assert "Đã lưu" in (await minh.next_message()).text
+    assert (await values_of(app, "HS-SHOPEE"))["gmv"] == 12_500_000

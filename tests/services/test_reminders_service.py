@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from support.people import add_person, sync_demo_org
@@ -17,6 +18,8 @@ from storage.models import DayOff, Member
 
 SF = async_sessionmaker[AsyncSession]
 DAY = date(2026, 11, 20)  # Friday; the clock's business date
+# The escalation's instant, 11:00 in Ho Chi Minh City: the report of DAY fell due at 10:30.
+ESCALATION_AT = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)
 HOLIDAY = date(2026, 9, 2)
 
 
@@ -109,7 +112,7 @@ async def test_holidays_and_non_working_days_have_nobody_missing(
         assert await missing_reports(session, org, HOLIDAY) == []
         assert await missing_reports(session, office, date(2026, 11, 21)) == []  # Saturday
         assert len(await missing_reports(session, office, DAY)) == 3
-        assert not (await check_day(session, org, HOLIDAY)).working
+        assert not (await check_day(session, org, HOLIDAY, at=ESCALATION_AT)).working
 
 
 async def test_inactive_and_unreachable_members(session_factory: SF, clock: FrozenClock) -> None:
@@ -126,7 +129,18 @@ async def test_inactive_and_unreachable_members(session_factory: SF, clock: Froz
     assert everyone == {"Hạnh", "Vy"}
 
 
-async def test_streaks_count_working_days_in_a_row(session_factory: SF, clock: FrozenClock) -> None:
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (ESCALATION_AT, {"Minh": 3, "Vy": 14}),
+        # 09:00: the 20th is not due until 10:30 and does not count (Vy stays at the cap).
+        (ESCALATION_AT - timedelta(hours=2), {"Minh": 2, "Vy": 14}),
+    ],
+    ids=["after-deadline", "before-deadline"],
+)
+async def test_streaks_count_working_days_in_a_row(
+    session_factory: SF, clock: FrozenClock, at: datetime, expected: dict[str, int]
+) -> None:
     joined = clock.now() - timedelta(days=30)
     async with session_factory() as session, session.begin():
         org = await sync_demo_org(session)
@@ -145,9 +159,9 @@ async def test_streaks_count_working_days_in_a_row(session_factory: SF, clock: F
             )
         )
         await session.flush()
-        check = await check_day(session, org, DAY)
+        check = await check_day(session, org, DAY, at=at)
     streaks = {m.member.full_name: m.streak for m in check.missing}
-    assert streaks == {"Minh": 3, "Vy": 14}
+    assert streaks == expected
 
 
 async def test_a_newcomer_s_streak_starts_when_they_joined(
@@ -163,7 +177,7 @@ async def test_a_newcomer_s_streak_starts_when_they_joined(
             department="livestream",
             now=datetime(2026, 11, 19, 3, 0, tzinfo=clock.now().tzinfo),
         )
-        check = await check_day(session, org, DAY)
+        check = await check_day(session, org, DAY, at=ESCALATION_AT)
     # Joined on the 19th: the reports due from that day on count (for the 18th, 19th, 20th).
     assert [m.streak for m in check.missing] == [3]
 
@@ -185,7 +199,7 @@ async def test_coverage_per_department(session_factory: SF, clock: FrozenClock) 
             )
         )
         await session.flush()
-        check = await check_day(session, org, DAY)
+        check = await check_day(session, org, DAY, at=ESCALATION_AT)
     coverage = {c.code: (c.coverage.reported, c.coverage.expected) for c in check.coverage}
     assert coverage == {"growth": (2, 7)}
     assert check.department_name(people["Minh"].department_id or 0, "en") == "Growth"
@@ -218,7 +232,7 @@ async def test_the_whole_check_is_a_handful_of_queries(
         try:
             missing = await missing_reports(session, org, DAY)
             reminder_queries = len(statements)
-            check = await check_day(session, org, DAY)
+            check = await check_day(session, org, DAY, at=ESCALATION_AT)
         finally:
             event.remove(engine, "before_cursor_execute", count)
     assert len(missing) == 120 and len(check.missing) == 120
