@@ -7,10 +7,11 @@ chunks together must show everything the text showed.
 
 from __future__ import annotations
 
+import unicodedata
 from html import escape
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.text_split import (
@@ -29,8 +30,11 @@ def shown(chunk: str) -> str:
 
 
 def squeezed(text: str) -> str:
-    """Visible text without whitespace: cuts may drop a line break or a space."""
-    return "".join(text.split())
+    """Visible text: cuts may drop a line break or a space, and a piece that would show
+    nothing at all (control or zero-width characters only) is not sent on its own."""
+    return "".join(
+        ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf")
+    )
 
 
 def check_chunks(text: str, chunks: list[str], limit: int, first: int | None = None) -> None:
@@ -173,6 +177,7 @@ def documents(draw: st.DrawFn) -> str:
 
 @settings(max_examples=150, deadline=None)
 @given(documents(), st.integers(min_value=20, max_value=600))
+@example("000000000000\U00010000\U00010000\U00010000\U00010000\x08", 20)  # a control char alone
 def test_any_document_splits_into_valid_chunks(text: str, limit: int) -> None:
     if not shown(text).strip():
         assert split_message(text, limit) == [text]
