@@ -22,7 +22,8 @@ class RevisionEntry:
     new: float | None
     changed_at: datetime
     changed_by: str | None
-    source: str
+    source: str  # chat | import:<format> | api:<token name>
+    detail: str | None = None  # file imports: "<file name> sha256:<hex>"
 
 
 def diff_values(old: Mapping[str, float], new: Mapping[str, float | None]) -> list[Change]:

@@ -26,6 +26,7 @@ from bot.org.sections import BaseMetric, Metric
 from bot.services.export_request import ExportRequest, SheetSource
 from bot.services.order_export import requests_sheet, timeline_sheet
 from bot.services.plans import plan_metrics
+from bot.services.revision_export import revisions_sheet
 from bot.services.xlsx import Column, ColumnKind, Sheet, workbook_bytes
 from storage.models import Plan
 from storage.repositories import export_reads
@@ -52,7 +53,14 @@ class ExportFile:
 
 def default_sheets() -> list[SheetSource]:
     """The sheets of every export, in order. Features append their own sources here."""
-    return [daily_values_sheet, plan_attainment_sheet, people_sheet, requests_sheet, timeline_sheet]
+    return [
+        daily_values_sheet,
+        plan_attainment_sheet,
+        people_sheet,
+        requests_sheet,
+        timeline_sheet,
+        revisions_sheet,
+    ]
 
 
 def is_future(month: YearMonth, today: date) -> bool:

@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.domain.revisions import Change, RevisionEntry, diff_values
 from storage.models import DailyValue, Member, Report, ValueRevision
@@ -68,8 +69,12 @@ async def save_report(
     actor_id: int | None,
     now: datetime,
     source: str,
+    detail: str | None = None,
 ) -> tuple[int, int, list[Change]]:
     """Store `values` (None removes a value) if the report is still at `expected_revision`.
+
+    ``source`` says where the values came from (``chat``, ``import:<format>``,
+    ``api:<token name>``); ``detail`` adds what the source was (a file name and its hash).
 
     Returns (report id, new revision, changes). Raises StaleReportError when someone else saved
     in between, so nothing is silently overwritten.
@@ -104,6 +109,7 @@ async def save_report(
             changed_by_id=actor_id,
             changed_at=now,
             source=source,
+            source_detail=detail,
         )
         for c in changes
     )
@@ -200,6 +206,7 @@ async def revision_history(
                 changed_at=rev.changed_at,
                 changed_by=name,
                 source=rev.source,
+                detail=rev.source_detail,
             ),
         )
         for day, rev, name in rows.all()
@@ -258,3 +265,139 @@ async def member_name(session: AsyncSession, member_id: int | None) -> str | Non
     if member_id is None:
         return None
     return await session.scalar(select(Member.full_name).where(Member.id == member_id))
+
+
+# --- where the current values came from (imports, the API, /history, the export) ---------------
+
+
+@dataclass(frozen=True)
+class ValueOrigin:
+    """The revision that set a metric's current value: who (member name) and from where."""
+
+    by: str | None
+    source: str
+    detail: str | None
+
+
+async def current_reports(
+    session: AsyncSession, subject_keys: Sequence[str], first: date, last: date
+) -> dict[tuple[str, str, date], StoredReport]:
+    """The reports of these subjects between ``first`` and ``last`` (inclusive), keyed by
+    (subject key, form, business date), with their current values."""
+    keys = list(set(subject_keys))
+    if not keys:
+        return {}
+    found = (
+        await session.scalars(
+            select(Report).where(
+                Report.subject_key.in_(keys),
+                Report.business_date >= first,
+                Report.business_date <= last,
+            )
+        )
+    ).all()
+    if not found:
+        return {}
+    values: dict[int, dict[str, float]] = {r.id: {} for r in found}
+    rows = await session.execute(
+        select(DailyValue.report_id, DailyValue.metric, DailyValue.value).where(
+            DailyValue.report_id.in_(list(values))
+        )
+    )
+    for report_id, metric, value in rows.all():
+        values[report_id][metric] = value
+    return {
+        (r.subject_key, r.form, r.business_date): StoredReport(
+            id=r.id,
+            revision=r.revision,
+            values=values[r.id],
+            updated_at=r.updated_at,
+            updated_by_id=r.updated_by_id,
+        )
+        for r in found
+    }
+
+
+async def value_origins(
+    session: AsyncSession, report_ids: Sequence[int]
+) -> dict[int, dict[str, ValueOrigin]]:
+    """Per report, per metric with a value: the latest revision that set it."""
+    ids = list(set(report_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(
+            ValueRevision.report_id,
+            ValueRevision.metric,
+            ValueRevision.new_value,
+            ValueRevision.source,
+            ValueRevision.source_detail,
+            Member.full_name,
+        )
+        .outerjoin(Member, Member.id == ValueRevision.changed_by_id)
+        .where(ValueRevision.report_id.in_(ids))
+        .order_by(ValueRevision.report_id, ValueRevision.revision, ValueRevision.id)
+    )
+    origins: dict[int, dict[str, ValueOrigin]] = {i: {} for i in ids}
+    for report_id, metric, new, source, detail, name in rows.all():
+        if new is None:
+            origins[report_id].pop(metric, None)
+        else:
+            origins[report_id][metric] = ValueOrigin(name, source, detail)
+    return origins
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    """One changed value, for the export: the report's store or person and day, then the
+    revision."""
+
+    store_id: int | None
+    person: str | None  # the member of a person-level report
+    day: date
+    entry: RevisionEntry
+
+
+async def revisions_between(
+    session: AsyncSession,
+    store_ids: Sequence[int],
+    member_ids: Sequence[int] | None,
+    first: date,
+    last: date,
+) -> list[RevisionRow]:
+    """Every revision of the reports of these stores and people (``member_ids`` None: every
+    person) with a business date in [first, last], by date, report, revision."""
+    subject: ColumnElement[bool] = Report.store_id.in_(list(set(store_ids)))
+    if member_ids is None:
+        subject = or_(subject, Report.member_id.is_not(None))
+    elif member_ids:
+        subject = or_(subject, Report.member_id.in_(list(set(member_ids))))
+    person = aliased(Member)
+    rows = await session.execute(
+        select(
+            Report.store_id, person.full_name, Report.business_date, ValueRevision, Member.full_name
+        )
+        .join(ValueRevision, ValueRevision.report_id == Report.id)
+        .outerjoin(person, person.id == Report.member_id)
+        .outerjoin(Member, Member.id == ValueRevision.changed_by_id)
+        .where(subject, Report.business_date >= first, Report.business_date <= last)
+        .order_by(Report.business_date, Report.id, ValueRevision.revision, ValueRevision.id)
+    )
+    return [
+        RevisionRow(
+            store_id,
+            person_name,
+            day,
+            RevisionEntry(
+                revision=rev.revision,
+                metric=rev.metric,
+                old=rev.old_value,
+                new=rev.new_value,
+                changed_at=rev.changed_at,
+                changed_by=who,
+                source=rev.source,
+                detail=rev.source_detail,
+            ),
+        )
+        for store_id, person_name, day, rev, who in rows.all()
+    ]

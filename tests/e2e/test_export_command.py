@@ -74,7 +74,7 @@ async def test_manager_export_matches_the_database(app: BotUnderTest, tuan: Sand
     document, book = await received(tuan, "/export")
     assert document.file_name == "opsbot-2026-11.xlsx"
     assert "11/2026" in document.text
-    assert book.sheetnames == ["Số liệu ngày", "Kế hoạch & thực hiện"]
+    assert book.sheetnames == ["Số liệu ngày", "Kế hoạch & thực hiện", "Lịch sử số liệu"]
 
     daily = book["Số liệu ngày"]
     header = [c.value for c in daily[1]]
@@ -113,6 +113,18 @@ async def test_manager_export_matches_the_database(app: BotUnderTest, tuan: Sand
     column = plan_header.index("% mục tiêu tháng") + 1
     assert plan.cell(row=2, column=column).number_format == "0.0%"
 
+    history = book["Lịch sử số liệu"]
+    history_header = [c.value for c in history[1]]
+    assert history_header[-2:] == ["Nguồn", "Chi tiết nguồn"]
+    changes = [
+        dict(zip(history_header, r, strict=True))
+        for r in history.iter_rows(min_row=2, values_only=True)
+    ]
+    assert len(changes) == sum(len(values) for _, _, values in NOVEMBER)
+    assert {(r["Cửa hàng / người"], r["Nguồn"], r["Bản"]) for r in changes} == {
+        (code, "nhập tay", 1) for code, _, _ in NOVEMBER
+    }
+
 
 async def test_staff_export_holds_only_their_stores_and_output(
     app: BotUnderTest, user_factory
@@ -142,9 +154,11 @@ async def test_staff_export_holds_only_their_stores_and_output(
     codes = {r[1] for r in book["Số liệu ngày"].iter_rows(min_row=2, values_only=True)}
     assert codes == {"HS-TIKTOK"}
     assert "Theo người" not in book.sheetnames  # Minh has no person-level output
+    subjects = {r[1] for r in book["Lịch sử số liệu"].iter_rows(min_row=2, values_only=True)}
+    assert subjects == {"HS-TIKTOK"}
 
     _, own = await received(video, "/export 11/2026")
-    assert own.sheetnames == ["Theo người"]
+    assert own.sheetnames == ["Theo người", "Lịch sử số liệu"]
     people = list(own["Theo người"].iter_rows(values_only=True))
     assert people[1][1:] == ("Vy", "Media", 4)
 
@@ -170,7 +184,7 @@ async def test_export_in_english(app: BotUnderTest, user_factory) -> None:
         member.locale = "en"
     document, book = await received(sam, "/export")
     assert document.file_name == "opsbot-2026-11.xlsx"
-    assert book.sheetnames == ["Daily values", "Plan vs actual"]
+    assert book.sheetnames == ["Daily values", "Plan vs actual", "Value history"]
     stores = {r[1] for r in book["Daily values"].iter_rows(min_row=2, values_only=True)}
     assert stores == {"HS-SHOPEE", "HS-TIKTOK", "TTSG-Q1"}
     assert isinstance(book["Daily values"].cell(row=2, column=1).value, datetime)
