@@ -36,6 +36,7 @@ from bot.org.sections import (
     Schedules,
     Store,
 )
+from bot.org.sources import Sources
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
@@ -55,6 +56,7 @@ class OrgConfig(Strict):
     schedules: Schedules = Schedules()
     chats: Chats = Chats()
     plans: PlanSettings = PlanSettings()
+    sources: Sources = Sources()
 
     @field_validator("timezone")
     @classmethod

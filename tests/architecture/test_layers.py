@@ -101,6 +101,20 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
         ),
         (),
     ),
+    "the export readers are pure (no Telegram, no database)": (
+        ("bot.marketplace",),
+        (
+            "aiogram",
+            "sqlalchemy",
+            "storage",
+            "handlers",
+            "jobs",
+            "bot.services",
+            "bot.views",
+            "bot.delivery",
+        ),
+        (),
+    ),
     "views import the domain, the org config and i18n only": (
         ("bot.views",),
         ("storage", "sqlalchemy", "bot.services", "handlers", "jobs", "bot.delivery"),
