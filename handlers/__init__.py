@@ -16,8 +16,9 @@ commands work in the middle of a form.
 8. report    - the daily report form (staff and managers)
 9. report_status - /status and /history
 10. orders   - /order (request form, one request's details), /orders, request card buttons
-11. plans    - /plan (view, template) and plan import by file with preview and Confirm
-               (files are taken only outside other forms)
+10b. ingest  - documents in private chat (outside other forms): order exports with store
+               pick, preview and Confirm; plan files handed on to plans
+11. plans    - /plan (view, template) and plan import's preview and Confirm
 12. export   - /export [YYYY-MM]: the month as a formatted .xlsx within the member's scope
 13. alerts   - the Acknowledge / Snooze / Create task buttons of KPI alerts (any chat)
 14. fallback - catch-all: an unknown command gets one that exists, anything else "not
@@ -38,6 +39,7 @@ from handlers import (
     errors,
     export,
     fallback,
+    ingest,
     invite,
     kpi,
     mid_form,
@@ -64,6 +66,7 @@ def build_root_router() -> Router:
         report.create_router(),
         report_status.create_router(),
         orders.create_router(),
+        ingest.create_router(),
         plans.create_router(),
         export.create_router(),
         alerts.create_router(),

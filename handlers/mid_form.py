@@ -32,6 +32,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.domain.order_draft import OrderDraft
 from bot.domain.report_draft import Draft
+from bot.domain.upload_draft import UploadDraft
 from bot.menu import opens_form, split_command
 from bot.roles import commands_for
 from bot.views import forms as views
@@ -40,6 +41,7 @@ from handlers import invite, order_prompts, orders, report
 from handlers.context import Ctx
 from handlers.filters import InForm, IsMember, OpensAnotherForm
 from handlers.form_engine import STALE
+from handlers.ingest_adapter import IngestUpload
 from handlers.invite import InviteForm
 from handlers.order_form import OrderForm
 from handlers.order_prompts import OrderAction
@@ -96,6 +98,13 @@ def _order_place(raw_state: str, data: dict[str, Any], ctx: Ctx) -> FormPlace:
     return FormPlace("order", step, order_type.name.get(ctx.t.locale))
 
 
+def _upload_place(raw_state: str, data: dict[str, Any]) -> FormPlace:
+    upload = data.get(UploadDraft.data_key)
+    name = str(upload.get("file_name", "")) if isinstance(upload, dict) else ""
+    step = "pick_store" if raw_state == IngestUpload.pick.state else "plan"
+    return FormPlace("upload", step, name)
+
+
 def place_of(raw_state: str | None, data: dict[str, Any], ctx: Ctx) -> FormPlace:
     """What the member is in the middle of, and how to go on with it."""
     if raw_state is None:
@@ -108,6 +117,8 @@ def place_of(raw_state: str | None, data: dict[str, Any], ctx: Ctx) -> FormPlace
         return FormPlace("invite", "buttons")
     if raw_state in PlanImport:
         return FormPlace("plan", "plan", str(data.get("file", "")))
+    if raw_state in IngestUpload:
+        return _upload_place(raw_state, data)
     if raw_state in order_prompts.PROMPT_STATES:
         pending = data.get(order_prompts.PENDING_KEY)
         number = str(pending.get("order_id", "")) if isinstance(pending, dict) else ""

@@ -7,19 +7,16 @@ Managers import for their department's stores, admins for all; bod may only view
 
 from __future__ import annotations
 
-import io
 import logging
 import secrets
 
-from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, Document, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.domain.months import YearMonth, parse_month
-from bot.domain.plan_file import file_kind, size_problem
 from bot.domain.plan_preview import PlanPreview
 from bot.roles import Role
 from bot.services import plans as service
@@ -106,41 +103,20 @@ async def _send_template(message: Message, ctx: Ctx, month: YearMonth) -> None:
 # --- import by file ----------------------------------------------------------------------------
 
 
-async def document_received(message: Message, state: FSMContext, ctx: Ctx) -> None:
-    t = ctx.t
-    document = message.document
-    assert document is not None
-    name = document.file_name or "file"
-    if file_kind(name) is None:
-        await message.answer(t("plan.import.unsupported", name=user_text(name, 100)))
-        return
-    too_big = size_problem(document.file_size)
-    if too_big is not None:
-        await message.answer(problems_text(name, [too_big], t))
-        return
-    content = await _download(ctx.bot, document)
-    if content is None:
-        await message.answer(t("plan.import.download_failed"))
-        return
+async def plan_file_received(
+    message: Message, state: FSMContext, ctx: Ctx, name: str, content: bytes
+) -> None:
+    """A plan file sent in chat: ``handlers/ingest.py`` takes every document, recognises the
+    plan template's header and hands the downloaded file here (managers and admins only)."""
     scope = await scope_of(ctx.session, ctx.member)
     default_month = parse_month(message.caption) if message.caption else None
     check = await service.check_plan_file(
         ctx.session, ctx.org, scope, name, content, default_month=default_month
     )
     if check.preview is None:
-        await message.answer(problems_text(name, check.problems, t))
+        await message.answer(problems_text(name, check.problems, ctx.t))
         return
     await _show_preview(message, state, ctx, name, check.preview)
-
-
-async def _download(bot: Bot, document: Document) -> bytes | None:
-    buffer = io.BytesIO()
-    try:
-        await bot.download(document, destination=buffer)
-    except (TelegramAPIError, OSError) as error:
-        log.warning("plan file download failed file_id=%s error=%s", document.file_id, error)
-        return None
-    return buffer.getvalue()
 
 
 async def _show_preview(
@@ -155,10 +131,6 @@ async def _show_preview(
     await state.set_state(PlanImport.preview)
     await state.set_data({"iid": iid, "file": name, "preview": preview.to_data()})
     await message.answer(text, reply_markup=preview_keyboard(iid, ctx.t))
-
-
-async def document_refused(message: Message, ctx: Ctx) -> None:
-    await message.answer(ctx.t("plan.import.staff_refused"))
 
 
 async def _preview_for(
@@ -231,13 +203,7 @@ def create_router() -> Router:
     router.callback_query.filter(IsMember())
     importers, viewers = HasRole(*service.IMPORTERS), HasRole(*service.VIEWERS)
     router.message.register(plan_command, Command("plan"), StateFilter("*"), viewers)
-    # Files are taken outside other forms only (an order form may ask for a file).
-    router.message.register(
-        document_received, F.document, StateFilter(None, PlanImport.preview), importers
-    )
-    router.message.register(
-        document_refused, F.document, StateFilter(None), HasRole(Role.STAFF, Role.BOD)
-    )
+    # Documents are taken by handlers/ingest.py (plan files come back to plan_file_received).
     cb = router.callback_query
     cb.register(confirm_pressed, PlanCallback.filter(F.action == "ok"), importers)
     cb.register(cancel_pressed, PlanCallback.filter(F.action == "no"), importers)
