@@ -9,11 +9,13 @@ from typing import Annotated
 import typer
 
 from bot.cli_support import fail
+from bot.ingest_cli import ingest_app
 from bot.org.cli import org_app
 from bot.plans_cli import export_command, plan_app
 from bot.roles import Role
 from bot.sandbox.cli import sandbox_command
 from bot.settings import SettingsError, load_settings
+from bot.token_cli import token_app
 from jobs.cli import jobs_app
 from storage.cli import db_app
 
@@ -22,6 +24,8 @@ app.add_typer(org_app, name="org")
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(plan_app, name="plan")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(token_app, name="token")
 app.command("export")(export_command)
 app.command("sandbox")(sandbox_command)
 

@@ -9,15 +9,19 @@ import logging
 import signal
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.app import BotOptions, BotRuntime, create_bot
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.delivery import Rate, RateLimits
 from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
 from bot.org.sync import sync_org
 from bot.settings import Settings, SettingsError
 from storage.database import Database, open_database
+
+if TYPE_CHECKING:
+    from bot.api import ApiServer
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,20 @@ def runtime_options(settings: Settings) -> BotOptions:
     )
 
 
+async def start_api(
+    settings: Settings, database: Database, org: OrgConfig, clock: Clock
+) -> ApiServer | None:
+    """The HTTP API on this event loop when OPSBOT_HTTP_PORT is set (bot/api)."""
+    if settings.opsbot_http_port is None:
+        return None
+    from bot.api import ApiServer, build_api  # FastAPI is loaded only when the API is served
+
+    app = build_api(database.session_factory, org, clock)
+    server = ApiServer(app, settings.opsbot_http_host, settings.opsbot_http_port)
+    await server.start()
+    return server
+
+
 async def run_forever(settings: Settings) -> None:
     token = settings.require_token()
     org_path = require_org_path(settings)
@@ -67,10 +85,17 @@ async def run_forever(settings: Settings) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await runtime.start()
+        try:
+            api = await start_api(settings, database, org, runtime.clock)
+        except OSError as exc:
+            await runtime.stop()
+            raise SettingsError(f"OPSBOT_HTTP_PORT: cannot serve the HTTP API: {exc}") from None
         polling = asyncio.create_task(runtime.wait())
         stopper = asyncio.create_task(stop.wait())
         await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
         log.info("shutting down")
+        if api is not None:
+            await api.stop()
         await runtime.stop()
         stopper.cancel()
         with contextlib.suppress(asyncio.CancelledError):

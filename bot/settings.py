@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     opsbot_send_rate: int = Field(default=30, ge=1, le=1000)
     # Seconds a sender keeps a claimed batch hidden from other senders (and after a crash).
     opsbot_outbox_lease: float = Field(default=60.0, ge=1.0, le=3600.0)
+    # The HTTP ingest API (bot/api) is served by `opsbot run` only when a port is set.
+    opsbot_http_port: int | None = Field(default=None, ge=1, le=65535)
+    opsbot_http_host: str = "127.0.0.1"
 
     @field_validator("telegram_api_url")
     @classmethod

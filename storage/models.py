@@ -198,7 +198,8 @@ class ValueRevision(Base):
     new_value: Mapped[float | None] = mapped_column(Float)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    source: Mapped[str] = mapped_column(String(16))  # chat | import | api
+    source: Mapped[str] = mapped_column(String(64))  # chat | import:<format> | api:<token>
+    source_detail: Mapped[str | None] = mapped_column(String(300))  # file name sha256:<hex>
 
 
 class Plan(Base):
@@ -378,3 +379,35 @@ class OrderEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     attachment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token of the HTTP API: only the SHA-256 of the token is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(1000))  # all | department:CODE | stores:A,B
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ApiIdempotency(Base):
+    """The first answer to a request with an ``Idempotency-Key``, replayed for 24 hours."""
+
+    __tablename__ = "api_idempotency"
+    __table_args__ = (
+        UniqueConstraint("token_id", "key"),
+        Index("ix_api_idempotency_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
