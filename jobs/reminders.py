@@ -16,6 +16,7 @@ from bot.domain.outbox import Priority
 from bot.domain.working_days import is_working_day
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
+from bot.services import connected_sources
 from bot.services.alerts import deadline_of
 from bot.services.reminders import business_date_of_run, missing_reports
 from bot.views import discipline as views
@@ -28,6 +29,9 @@ async def _remind(session: AsyncSession, org: OrgConfig, at: datetime, *, nudge:
     if not is_working_day(org.report, day):
         return f"{day.isoformat()} is not a working day: nothing to remind"
     missing = await missing_reports(session, org, day)
+    if nudge:  # a connected store's data may still arrive: only those already due are nudged
+        missing = connected_sources.due_by(org, missing, day, at)
+    connected = connected_sources.expected_times(org)
     # Stale after the deadline (a nudge) or once it is past by more than the grace window (a
     # reminder): never sent hours late.
     deadline = deadline_of(org, day)
@@ -35,7 +39,9 @@ async def _remind(session: AsyncSession, org: OrgConfig, at: datetime, *, nudge:
     messages = []
     for item in missing:
         t = Translator(item.member.locale)
-        text = views.reminder_text(item, day, t, nudge=nudge, deadline=org.report.deadline)
+        text = views.reminder_text(
+            item, day, t, nudge=nudge, deadline=org.report.deadline, connected=connected
+        )
         payload = message_payload(text, views.reminder_keyboard(item, day, t))
         note = t("delivery.missed.reminder", day=views.day_text(day))
         messages.append(

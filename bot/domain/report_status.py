@@ -10,6 +10,8 @@ class StatusLine:
     label: str
     reported: bool
     owners: tuple[str, ...] = ()
+    source: str | None = None  # where the numbers came from: chat | import | api
+    connector: str | None = None  # a connected store: import | api (sources.connected)
 
 
 @dataclass(frozen=True)

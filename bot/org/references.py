@@ -68,6 +68,7 @@ def find_reference_problems(org: OrgConfig) -> list[ReferenceProblem]:
     problems += _alert_rule_problems(org)
     problems += _order_type_problems(org)
     problems += _plan_problems(org)
+    problems += _connected_problems(org)
     return problems
 
 
@@ -301,6 +302,34 @@ def _plan_problems(org: OrgConfig) -> list[ReferenceProblem]:
     problems += _repeats(("plans", "campaign_days"), dates, "campaign day", "date")
     days = [str(p.day) for p in org.plans.paydays]
     problems += _repeats(("plans", "paydays"), days, "payday", "day")
+    return problems
+
+
+def _connected_problems(org: OrgConfig) -> list[ReferenceProblem]:
+    """``sources.connected``: known store codes, each store once, data due by the reminder."""
+    codes = {s.code for s in org.stores}
+    first: dict[str, Loc] = {}
+    problems = []
+    for index, entry in enumerate(org.sources.connected):
+        for position, code in enumerate(entry.stores):
+            loc: Loc = ("sources", "connected", index, "stores", position)
+            if code not in codes:
+                problems.append(_unknown(loc, "store", code, codes, ("stores",)))
+            elif code in first:
+                hint = f"already listed at {loc_text(first[code])}; a store has one source"
+                problems.append(ReferenceProblem(loc, f"store {code!r} is listed twice", hint))
+            first.setdefault(code, loc)
+        reminder = org.schedules.reminder
+        if entry.expected_by is not None and entry.expected_by > reminder:
+            problems.append(
+                ReferenceProblem(
+                    ("sources", "connected", index, "expected_by"),
+                    f"expected_by {entry.expected_by:%H:%M} is after the reminder at "
+                    f"{reminder:%H:%M}",
+                    "the reminder tells the owner the data has not arrived: expect it by "
+                    "schedules.reminder at the latest",
+                )
+            )
     return problems
 
 

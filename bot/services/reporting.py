@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.report_status import DepartmentStatus, StatusLine
 from bot.domain.report_subject import Subject
+from bot.org.connectors import connected_source
 from bot.org.schema import OrgConfig
 from bot.org.sections import Form
 from bot.roles import Role
+from bot.services import connected_sources
 from storage.models import Member, Store
 from storage.repositories import catalog, members, reports
 
@@ -132,7 +134,7 @@ async def report_status(
         form = org.form_for_department(department.code)
         if form is None:
             continue
-        lines = await _department_lines(session, form, department.id, business_date)
+        lines = await _department_lines(session, org, form, department.id, business_date)
         result.append(
             DepartmentStatus(
                 department.code, department.name_vi, department.name_en, form.per, tuple(lines)
@@ -142,21 +144,30 @@ async def report_status(
 
 
 async def _department_lines(
-    session: AsyncSession, form: Form, department_id: int, business_date: date
+    session: AsyncSession, org: OrgConfig, form: Form, department_id: int, business_date: date
 ) -> list[StatusLine]:
     people = await members.list_members(session, department_id=department_id)
     if form.per == "person":
         reporters = [m for m in people if m.role in (Role.STAFF.value, Role.MANAGER.value)]
-        done = await reports.reported_subjects(
-            session, business_date, [member_subject(m).key for m in reporters]
-        )
-        return [StatusLine(m.full_name, member_subject(m).key in done) for m in reporters]
+        keys = [member_subject(m).key for m in reporters]
+        done = await reports.reported_subjects(session, business_date, keys)
+        came_from = await connected_sources.latest_sources(session, business_date, keys)
+        return [
+            StatusLine(m.full_name, key in done, source=came_from.get(key))
+            for m, key in zip(reporters, keys, strict=True)
+        ]
     stores = await catalog.list_stores(session, department_id=department_id)
-    done = await reports.reported_subjects(
-        session, business_date, [store_subject(s).key for s in stores]
-    )
+    keys = [store_subject(s).key for s in stores]
+    done = await reports.reported_subjects(session, business_date, keys)
+    came_from = await connected_sources.latest_sources(session, business_date, keys)
     owners = await members.store_owner_names(session, [s.id for s in stores])
     return [
-        StatusLine(s.code, store_subject(s).key in done, tuple(owners.get(s.id, ())))
-        for s in stores
+        StatusLine(
+            s.code,
+            key in done,
+            tuple(owners.get(s.id, ())),
+            source=came_from.get(key),
+            connector=connector.source if (connector := connected_source(org, s.code)) else None,
+        )
+        for s, key in zip(stores, keys, strict=True)
     ]

@@ -20,6 +20,7 @@ from bot.domain.number_format import format_number, format_value
 from bot.domain.records import AlertStateRow
 from bot.domain.text_split import split_message, visible_length
 from bot.i18n import Translator
+from bot.org.connectors import connected_source
 from bot.org.schema import OrgConfig
 from bot.org.sections import AlertRule
 from bot.views.safe import user_text
@@ -81,8 +82,11 @@ def _band(org: OrgConfig, key: str | None, numbers: Mapping[str, float], t: Tran
     return t("alert.band.at_most", high=metric_value(org, key, high or 0, t))
 
 
-def breach_line(org: OrgConfig, state: AlertStateRow, t: Translator) -> str:
-    """One breach with the numbers behind it, e.g. "ROAS 2,1 — dưới mức 3"."""
+def breach_line(
+    org: OrgConfig, state: AlertStateRow, t: Translator, store_code: str | None = None
+) -> str:
+    """One breach with the numbers behind it, e.g. "ROAS 2,1 — dưới mức 3"; missing data of a
+    connected store names where the data should have come from."""
     detail: dict[str, Any] = dict(state.detail or {})
     numbers: dict[str, float] = dict(detail.get("numbers") or {})
     key = detail.get("metric")
@@ -133,6 +137,10 @@ def breach_line(org: OrgConfig, state: AlertStateRow, t: Translator) -> str:
             if len(state.period) == 10
             else state.period,
         )
+        connected = connected_source(org, store_code) if store_code else None
+        if connected is not None:
+            source = t(f"connector.{connected.source}")
+            text += " " + t("alert.line.missing_source", source=source)
     icon = SEVERITY_ICONS.get(state.severity, "•")
     return f"{icon} {text}"
 
@@ -168,7 +176,7 @@ def alert_text(
     limit: int,
 ) -> str:
     header = t("alert.header", store=store_title(store_code, store_name), day=day_text(day))
-    lines = [breach_line(org, state, t) for state in by_severity(states)]
+    lines = [breach_line(org, state, t, store_code) for state in by_severity(states)]
     return fit(header + "\n", lines, "", limit, t)
 
 
@@ -185,7 +193,7 @@ def escalation_text(
         store=store_title(store_code, store_name),
         minutes=minutes,
     )
-    return fit(header + "\n", [breach_line(org, state, t)], "", TEXT_LIMIT, t)
+    return fit(header + "\n", [breach_line(org, state, t, store_code)], "", TEXT_LIMIT, t)
 
 
 def recovery_text(

@@ -8,7 +8,7 @@ by jobs and services and read back by the routers in ``handlers.reminders`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, time
 
 from aiogram.filters.callback_data import CallbackData
@@ -69,22 +69,37 @@ def compact_day(day: date) -> str:
 
 
 def reminder_text(
-    missing: MissingReport, day: date, t: Translator, *, nudge: bool, deadline: time
+    missing: MissingReport,
+    day: date,
+    t: Translator,
+    *,
+    nudge: bool,
+    deadline: time,
+    connected: Mapping[str, time] | None = None,
 ) -> str:
+    """``connected``: store code -> the time its automatic data was expected by; those stores
+    get "the automatic data ... has not arrived" instead of a line of the typed list."""
     kind = "nudge" if nudge else "reminder"
     name = user_text(missing.member.full_name)
     if missing.per == "person":
         return t(
             f"remind.{kind}.person", name=name, day=day_text(day), deadline=f"{deadline:%H:%M}"
         )
-    lines = [
-        t(f"remind.{kind}.stores", name=name, day=day_text(day), deadline=f"{deadline:%H:%M}"),
+    arrivals = connected or {}
+    typed = [store for store in missing.stores if store.code not in arrivals]
+    auto = [store for store in missing.stores if store.code in arrivals]
+    header = f"remind.{kind}.stores" if typed else f"remind.{kind}.auto"
+    lines = [t(header, name=name, day=day_text(day), deadline=f"{deadline:%H:%M}")]
+    typed_lines = [f"• <b>{user_text(s.code)}</b> · {user_text(s.name)}" for s in typed]
+    auto_lines = [
+        t("remind.auto_missing", code=user_text(s.code), expected_by=f"{arrivals[s.code]:%H:%M}")
+        for s in auto
     ]
-    listed = _fitting(
-        [f"• <b>{user_text(store.code)}</b> · {user_text(store.name)}" for store in missing.stores],
-        MAX_LISTED_STORES,
-    )
-    lines += listed
+    listed = _fitting(typed_lines + auto_lines, MAX_LISTED_STORES)
+    lines += listed[: len(typed_lines)]
+    if typed_lines and len(listed) > len(typed_lines):
+        lines.append("")  # the connected stores in a paragraph of their own
+    lines += listed[len(typed_lines) :]
     hidden = len(missing.stores) - len(listed)
     if hidden > 0:
         lines.append(t("remind.more_stores", count=hidden))

@@ -10,11 +10,12 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.numbers import format_value
 from bot.domain.report_draft import Draft
-from bot.domain.report_status import DepartmentStatus
+from bot.domain.report_status import DepartmentStatus, StatusLine
 from bot.domain.report_subject import Subject
 from bot.domain.revisions import Change, RevisionEntry
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
+from bot.views.revision_sources import source_text
 from bot.views.safe import user_text
 
 
@@ -238,7 +239,7 @@ def history_text(
                     revision=entry.revision,
                     at=entry.changed_at.astimezone(org.tz).strftime("%d/%m %H:%M"),
                     who=who,
-                    source=entry.source,
+                    source=user_text(source_text(entry.source, entry.detail, t)),
                 )
             )
             last = (day, entry.revision)
@@ -247,6 +248,15 @@ def history_text(
             f" → {fmt(org, entry.metric, entry.new, t)}"
         )
     return "\n".join(lines)
+
+
+def _source_note(line: StatusLine, t: Translator) -> str:
+    """Where reported numbers came from, or the source a connected store is waiting for."""
+    if line.reported and line.source:
+        return f" · {t(f'status.source.{line.source}')}"
+    if not line.reported and line.connector:
+        return f" · {t('status.awaiting', source=t(f'connector.{line.connector}'))}"
+    return ""
 
 
 def status_text(statuses: Sequence[DepartmentStatus], day: date, t: Translator) -> str:
@@ -259,5 +269,8 @@ def status_text(statuses: Sequence[DepartmentStatus], day: date, t: Translator) 
         lines.append(t("status.department", name=name, done=done, total=len(dept.lines)))
         for line in dept.lines:
             owners = f" ({user_text(', '.join(line.owners))})" if line.owners else ""
-            lines.append(f"   {'✅' if line.reported else '❌'} {user_text(line.label)}{owners}")
+            lines.append(
+                f"   {'✅' if line.reported else '❌'} {user_text(line.label)}{owners}"
+                + _source_note(line, t)
+            )
     return "\n".join(lines)
