@@ -84,6 +84,7 @@ class Scenario:
         """Every scene in playing order; feature modules append theirs (``scenes_*.py``)."""
         from bot.demo.scenes_alerts import alert_scenes
         from bot.demo.scenes_discipline import discipline_scenes
+        from bot.demo.scenes_ingest import ingest_scenes
         from bot.demo.scenes_kpi import kpi_scenes
         from bot.demo.scenes_orders import order_scenes
         from bot.demo.scenes_plans import plan_scenes
@@ -95,6 +96,7 @@ class Scenario:
             *order_scenes(self),
             *alert_scenes(self),
             *plan_scenes(self),
+            *ingest_scenes(self),
         ]
 
     def core_scenes(self) -> list[Scene]:

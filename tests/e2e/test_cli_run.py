@@ -101,4 +101,11 @@ async def test_demo_plays_onboarding(tmp_path: Path) -> None:
     assert "Mã mời này đã được sử dụng" in text
     assert "KPI alert · HS-SHOPEE" in text and "Acknowledged by Minh" in text  # alerts scene
     assert "Tổng hợp ngày" in text  # the board's daily digest
+    # numbers without typing: a Shopee export in chat, then a push to the HTTP API
+    assert "Preview of «Order.all." in text and "(old value by Minh)" in text
+    assert "✅ Saved HS-SHOPEE's numbers from «Order.all." in text
+    assert "Nothing changed: every number in the file was saved before." in text
+    assert "$ curl -s -X POST http://127.0.0.1:" in text and "/api/v1/values" in text
+    assert '"status": "updated", "revision": 2' in text and "Idempotent-Replayed: true" in text
+    assert "HS-TIKTOK (Hạnh, Minh) · 🔌 API" in text  # /status names the source
     assert (tmp_path / "out" / "transcript.txt").read_text(encoding="utf-8").strip()
