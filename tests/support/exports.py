@@ -48,6 +48,8 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from bot.demo.shopee_export import HEADER as SHOPEE_EXPORT_HEADER
+
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 UTC = ZoneInfo("UTC")
 Status = Literal["done", "shipping", "cancelled"]
@@ -118,23 +120,7 @@ def format_time(moment: datetime, layout: DateLayout, tz: ZoneInfo = VN) -> obje
 
 Cells = Callable[[Line, object], dict[str, object]]  # a line and its formatted time -> cells
 
-SHOPEE_VN_HEADER = (
-    "Mã đơn hàng", "Mã Kiện Hàng", "Ngày đặt hàng", "Trạng Thái Đơn Hàng", "Lý do hủy",
-    "Nhận xét từ Người mua", "Mã vận đơn", "Đơn Vị Vận Chuyển", "Phương thức giao hàng",
-    "Loại đơn hàng", "Ngày giao hàng dự kiến", "Ngày gửi hàng", "Thời gian giao hàng",
-    "Trạng thái Trả hàng/Hoàn tiền", "SKU sản phẩm", "Tên sản phẩm", "Cân nặng sản phẩm",
-    "Tổng cân nặng", "SKU phân loại hàng", "Tên phân loại hàng", "Giá gốc", "Người bán trợ giá",
-    "Được Shopee trợ giá", "Tổng số tiền được người bán trợ giá", "Giá ưu đãi", "Số lượng",
-    "Số lượng sản phẩm được hoàn trả", "Tổng giá bán (sản phẩm)", "Tổng giá trị đơn hàng (VND)",
-    "Mã giảm giá của Shop", "Hoàn Xu", "Mã giảm giá của Shopee", "Chỉ tiêu Combo Khuyến Mãi",
-    "Giảm giá từ combo Shopee", "Giảm giá từ Combo của Shop", "Shopee Xu được hoàn",
-    "Số tiền được giảm khi thanh toán bằng thẻ Ghi nợ", "Phí vận chuyển (dự kiến)",
-    "Phí vận chuyển mà người mua trả", "Phí vận chuyển tài trợ bởi Shopee (dự kiến)",
-    "Phí trả hàng", "Tổng số tiền người mua thanh toán", "Thời gian hoàn thành đơn hàng",
-    "Thời gian đơn hàng được thanh toán", "Phương thức thanh toán", "Phí cố định", "Phí Dịch Vụ",
-    "Phí thanh toán", "Tiền ký quỹ", "Người Mua", "Tên Người nhận", "Số điện thoại",
-    "Tỉnh/Thành phố", "TP / Quận / Huyện", "Quận", "Địa chỉ nhận hàng", "Quốc gia", "Ghi chú",
-)  # fmt: skip
+SHOPEE_VN_HEADER = SHOPEE_EXPORT_HEADER  # the real layout, as the demo writes it too
 SHOPEE_VN_OLD = {
     "Trạng Thái Đơn Hàng": "Tình trạng đơn hàng",
     "Tổng giá trị đơn hàng (VND)": "Tiền đơn hàng (VND)",
