@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test run lint bench clean
+.PHONY: install system-deps demo test run lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# nginx fronts the webhook workers in the scale-out tests and the deployment (Debian package).
+NGINX ?= /usr/sbin/nginx
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	@test -x $(NGINX) || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nginx >/dev/null; }
+	@test -x $(NGINX) && echo "nginx: $(NGINX)"
+
 demo: $(STAMP)
 	$(BIN)/opsbot demo
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 run: $(STAMP)
