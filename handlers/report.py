@@ -19,7 +19,7 @@ from bot.domain.report_draft import Draft
 from bot.domain.report_subject import Subject
 from bot.org.sections import Form
 from bot.roles import REPORTERS, Role
-from bot.services import alerts as alert_service
+from bot.services import alert_recheck
 from bot.services import report_form as service
 from bot.services.reporting import (
     date_problem,
@@ -225,7 +225,7 @@ async def confirm_pressed(
         await FORM.show_summary(step)
         return
     # A late report or a correction re-checks the store's KPI alerts in the same transaction.
-    await alert_service.recheck_after_report(
+    await alert_recheck.recheck_after_report(
         session, ctx.org, draft.subject.store_id, draft.day, ctx.now()
     )
     await session.commit()  # saved for sure before the receipt

@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiogram import Bot
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
+from bot.charts import run as charts
+from bot.charts.codec import chart_from_json
 from bot.domain.text_split import split_caption, split_message
+
+log = logging.getLogger(__name__)
 
 
 class PayloadError(ValueError):
@@ -88,15 +93,45 @@ def _caption(payload: Mapping[str, Any]) -> str | None:
 async def _send_photo(
     bot: Bot, chat_id: int, payload: Mapping[str, Any], timeout: int | None
 ) -> object:
+    photo: BufferedInputFile | str
+    if "chart" in payload:  # queued as data: drawn now, or the caption goes alone as text
+        png = await _draw(payload)
+        if png is None:
+            return await _send_message(bot, chat_id, _as_text(payload), timeout)
+        photo = BufferedInputFile(png, filename=str(payload.get("filename") or "chart.png"))
+    else:
+        photo = _file(payload, "send_photo")
     return await bot.send_photo(
         chat_id,
-        _file(payload, "send_photo"),
+        photo,
         message_thread_id=_thread(payload),
         caption=_caption(payload),
         parse_mode=payload.get("parse_mode", "HTML"),
         reply_markup=_reply_markup(payload),
         request_timeout=timeout,
     )
+
+
+async def _draw(payload: Mapping[str, Any]) -> bytes | None:
+    try:
+        kind, data = chart_from_json(payload["chart"])
+    except ValueError as exc:
+        raise PayloadError(f"send_photo: {exc}") from None
+    try:
+        return await charts.render(kind, data)
+    except Exception:
+        log.exception("queued %s chart could not be drawn; the caption goes as text", kind)
+        return None
+
+
+def _as_text(payload: Mapping[str, Any]) -> dict[str, Any]:
+    text = {
+        "method": "send_message",
+        "text": _caption(payload) or "…",
+        "parse_mode": payload.get("parse_mode", "HTML"),
+        "reply_markup": payload.get("reply_markup"),
+    }
+    return _in_thread(text, payload.get(THREAD))
 
 
 async def _send_document(
@@ -178,6 +213,27 @@ def photo_payload(
 ) -> dict[str, Any]:
     """A photo with an HTML caption (over 1024 characters, the rest follows as messages)."""
     return _file_payload("send_photo", png, filename, caption, reply_markup, thread_id)
+
+
+def chart_photo_payload(
+    chart: dict[str, Any],
+    caption: str | None = None,
+    reply_markup: Markup = None,
+    filename: str = "chart.png",
+    *,
+    thread_id: int | None = None,
+) -> dict[str, Any]:
+    """A photo whose chart is drawn when it is sent (``bot.charts.codec.chart_to_json``), so
+    the transaction that queues it does not wait for the chart worker."""
+    payload = {
+        "method": "send_photo",
+        "chart": chart,
+        "filename": filename,
+        "caption": caption,
+        "parse_mode": "HTML",
+        "reply_markup": _markup_json(reply_markup),
+    }
+    return _in_thread(payload, thread_id)
 
 
 def document_payload(

@@ -1,6 +1,7 @@
 """The small chart of an alert message: the store's most severe breached metric, last 14 days.
 
-The chart is an extra: any failure is logged and the alert goes out as text.
+The chart is an extra: any failure is logged and the alert goes out as text. Only its data is
+read here, in the transaction that opens the alert; the sender draws it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts.data import AlertChart, ChartLabels
-from bot.charts.run import render
 from bot.domain.periods import month_key
 from bot.domain.plan_days import daily_plan
 from bot.i18n import Translator
@@ -69,15 +69,16 @@ async def _targets(
     return targets
 
 
-async def alert_chart(
+async def alert_chart_data(
     session: AsyncSession,
     org: OrgConfig,
     store: Store,
     states: Sequence[AlertState],
     day: date,
     t: Translator,
-) -> bytes | None:
-    """PNG bytes of the store's most severe breach, or None (no metric, or drawing failed)."""
+) -> AlertChart | None:
+    """The chart input of the store's most severe breach, or None (no metric, or its data
+    could not be read). It is drawn when the alert is sent (``chart_photo_payload``)."""
     lead = next((s for s in texts.by_severity(states) if (s.detail or {}).get("metric")), None)
     if lead is None:
         return None
@@ -101,7 +102,7 @@ async def alert_chart(
             locale=t.locale,
             labels=chart_labels(t),
         )
-        return await render("alert", data)
+        return data
     except Exception:
         log.exception(
             "alert chart failed store=%s metric=%s; the text goes alone", store.code, metric

@@ -16,10 +16,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.payloads import message_payload, photo_payload, with_note
+from bot.charts.codec import chart_to_json
+from bot.delivery.payloads import chart_photo_payload, message_payload, with_note
 from bot.domain.alerts import AlertStatus, Finding, escalation_chain, escalation_due, transition
 from bot.domain.outbox import Priority
 from bot.i18n import Translator
@@ -321,7 +323,7 @@ async def _queue_opened(
         state.detail = {**(state.detail or {}), "batch": lead}
     levels = {level for s in states if (r := _rule(org, s)) for level in levels_of(r, s)}
     stamp = _stamp(states, "opened_at")
-    charts: dict[str, bytes | None] = {}
+    charts: dict[str, dict[str, Any] | None] = {}
     queued = 0
     for chat_id, (recipient, chat_levels) in book.chats(store, levels).items():
         mine = [s for s in states if (r := _rule(org, s)) and chat_levels & set(levels_of(r, s))]
@@ -329,14 +331,15 @@ async def _queue_opened(
             continue
         t = Translator(recipient.locale)
         if t.locale not in charts:
-            charts[t.locale] = await alert_charts.alert_chart(session, org, store, mine, day, t)
-        png = charts[t.locale]
+            data = await alert_charts.alert_chart_data(session, org, store, mine, day, t)
+            charts[t.locale] = chart_to_json("alert", data) if data is not None else None
+        chart = charts[t.locale]
         markup = texts.keyboard("b", lead, t, with_task=True)
         caption = texts.alert_text(org, mine, store.code, store.name, day, t, texts.TEXT_LIMIT)
         thread = recipient.topic
-        if png is not None and len(caption) <= texts.CAPTION_LIMIT:
-            payload = photo_payload(
-                png, caption, markup, filename=f"alert-{store.code}.png", thread_id=thread
+        if chart is not None and len(caption) <= texts.CAPTION_LIMIT:
+            payload = chart_photo_payload(
+                chart, caption, markup, filename=f"alert-{store.code}.png", thread_id=thread
             )
         else:
             payload = message_payload(caption, markup, thread_id=thread)
@@ -382,27 +385,6 @@ async def _queue_resolved(
             replaces=[f"alert:{_batch(s)}" for s in mine],  # an alert not yet sent is stale
         )
     return queued
-
-
-# --- late reports and corrections ---------------------------------------------------------------
-
-
-async def after_report_saved(
-    session: AsyncSession, org: OrgConfig, store_id: int | None, day: date, now: datetime
-) -> AlertRun | None:
-    """Re-evaluate a store when a report for a day past its deadline is saved (a late report
-    or a correction). Missing data is judged as of the latest due date only."""
-    if store_id is None or now < deadline_of(org, day):
-        return None
-    latest = latest_due_date(org, now)
-    day_rules = {r.type for r in org.alert_rules if r.type != "missing_data"}
-    run = await evaluate_alerts(session, org, day, now, store_ids=[store_id], rule_types=day_rules)
-    run.add(
-        await evaluate_alerts(
-            session, org, latest, now, store_ids=[store_id], rule_types=["missing_data"]
-        )
-    )
-    return run
 
 
 # --- escalation ---------------------------------------------------------------------------------
@@ -460,14 +442,3 @@ async def escalate_alerts(session: AsyncSession, org: OrgConfig, now: datetime) 
     await session.flush()
     log.info("alert escalation: %s alert(s) escalated, %s message(s)", len(due), queued)
     return queued
-
-
-async def recheck_after_report(
-    session: AsyncSession, org: OrgConfig, store_id: int | None, day: date, now: datetime
-) -> None:
-    """``after_report_saved`` in a savepoint: an alert failure never loses the saved report."""
-    try:
-        async with session.begin_nested():
-            await after_report_saved(session, org, store_id, day, now)
-    except Exception:
-        log.exception("alert re-check failed store=%s day=%s; the report is kept", store_id, day)

@@ -46,7 +46,7 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.org.sections import BaseMetric, Form
 from bot.roles import Role
-from bot.services.alerts import recheck_after_report
+from bot.services.alert_recheck import recheck_after_reports
 from bot.services.reporting import backfill_days, default_business_date
 from storage.models import Member, Store
 from storage.repositories import catalog, members, reports
@@ -363,8 +363,8 @@ async def apply_items(
                 batch.settle(verdict, item.day, verdict.result.revision or 0, actor, source)
                 written.add((verdict.target.store.id, item.day))
         results.append(verdict.result)
-    for store_id, day in sorted(written):
-        await recheck_after_report(session, org, store_id, day, now)
+    if written:
+        await recheck_after_reports(session, org, sorted(written), now)
     return results
 
 

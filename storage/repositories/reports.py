@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -99,21 +99,24 @@ async def save_report(
         if getattr(result, "rowcount", 0) != 1:
             raise StaleReportError(await load_report(session, subject_key, form, business_date))
     await _apply_changes(session, report_id, subject_key, business_date, changes)
-    session.add_all(
-        ValueRevision(
-            report_id=report_id,
-            revision=revision,
-            metric=c.metric,
-            old_value=c.old,
-            new_value=c.new,
-            changed_by_id=actor_id,
-            changed_at=now,
-            source=source,
-            source_detail=detail,
+    if changes:  # one multi-row INSERT: an import writes thousands of these
+        await session.execute(
+            insert(ValueRevision),
+            [
+                {
+                    "report_id": report_id,
+                    "revision": revision,
+                    "metric": c.metric,
+                    "old_value": c.old,
+                    "new_value": c.new,
+                    "changed_by_id": actor_id,
+                    "changed_at": now,
+                    "source": source,
+                    "source_detail": detail,
+                }
+                for c in changes
+            ],
         )
-        for c in changes
-    )
-    await session.flush()
     return report_id, revision, changes
 
 
@@ -156,18 +159,23 @@ async def _apply_changes(
     business_date: date,
     changes: Sequence[Change],
 ) -> None:
+    added = [
+        {
+            "report_id": report_id,
+            "subject_key": subject_key,
+            "business_date": business_date,
+            "metric": change.metric,
+            "value": change.new,
+        }
+        for change in changes
+        if change.old is None
+    ]
+    if added:
+        await session.execute(insert(DailyValue), added)
     for change in changes:
         if change.old is None:
-            session.add(
-                DailyValue(
-                    report_id=report_id,
-                    subject_key=subject_key,
-                    business_date=business_date,
-                    metric=change.metric,
-                    value=change.new,
-                )
-            )
-        elif change.new is None:
+            continue
+        if change.new is None:
             await session.execute(
                 delete(DailyValue).where(
                     DailyValue.report_id == report_id, DailyValue.metric == change.metric

@@ -13,7 +13,7 @@ from support.people import add_person, sync_demo_org
 
 from bot.clock import FrozenClock
 from bot.org.schema import OrgConfig
-from bot.services import alerts
+from bot.services import alert_recheck, alerts
 from jobs.runner import run_job
 from jobs.table import default_handlers
 from storage.models import AlertState, OutboxMessage, Plan, Store
@@ -146,7 +146,7 @@ async def test_a_late_correction_resolves_with_back_on_track(
     async with session_factory() as session, session.begin():
         await save(session, "HS-SHOPEE", DAY, {"cancelled": 3, "ads_cost": 2_000_000}, later)
         sid = await store_id(session, "HS-SHOPEE")
-        run = await alerts.after_report_saved(session, org, sid, DAY, later)
+        run = await alert_recheck.after_report_saved(session, org, sid, DAY, later)
 
     assert run is not None and run.resolved == 2
     rows = (await outbox_rows(session_factory))[2:]
@@ -164,7 +164,7 @@ async def test_a_report_before_the_deadline_changes_nothing(
     async with session_factory() as session, session.begin():
         await save(session, "HS-SHOPEE", DAY, BAD_DAY, clock.now())
         sid = await store_id(session, "HS-SHOPEE")
-        run = await alerts.after_report_saved(session, org, sid, DAY, clock.now())  # 09:00
+        run = await alert_recheck.after_report_saved(session, org, sid, DAY, clock.now())  # 09:00
     assert run is None
     assert await outbox_rows(session_factory) == []
 
