@@ -64,9 +64,12 @@ class Scenario:
         await user.press(button)
         await self._breathe()
 
-    async def delivered(self, timeout: float = 15.0) -> None:
-        """Wait until the bot's outbox sender has sent everything queued and due so far."""
-        for _ in range(int(timeout / 0.05)):
+    async def delivered(self, timeout: float = 60.0) -> None:
+        """Wait until the bot's outbox sender has sent everything queued and due so far (alert
+        charts are drawn as they are sent: a loaded machine takes a while)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
             async with self.database.session_factory() as session:
                 # Rows being sent are leased a little into the future: count them too.
                 due = await outbox.count_due(session, self.clock.now() + DEFAULT_LEASE)
