@@ -20,11 +20,15 @@ from bot.charts import run as charts
 from bot.domain.kpi_ask import Ask, period_of_code, read_args
 from bot.domain.kpi_results import Target
 from bot.domain.periods import Period
+from bot.domain.records import DepartmentRow
 from bot.roles import ALL_ROLES, OVERSEERS, REPORTERS, Role
 from bot.services import kpi as service
+from bot.services import person_kpi, service_kpi
 from bot.services.scope import Scope, scope_of
 from bot.views import kpi as views
 from bot.views import kpi_buttons as buttons
+from bot.views import people as people_views
+from bot.views import service_kpi as service_views
 from bot.views.kpi_buttons import KpiCallback
 from handlers.context import Ctx
 from handlers.filters import HasRole
@@ -71,7 +75,7 @@ async def _say(viewer: Viewer, text: str, markup: InlineKeyboardMarkup | None = 
 
 
 async def _send_chart(
-    viewer: Viewer, kind: str, data: Any, caption: str, markup: InlineKeyboardMarkup
+    viewer: Viewer, kind: str, data: Any, caption: str, markup: InlineKeyboardMarkup | None
 ) -> None:
     """The chart with its caption, or the caption alone if drawing fails."""
     ctx = viewer.ctx
@@ -103,6 +107,9 @@ async def kpi_command(message: Message, command: CommandObject, ctx: Ctx) -> Non
     ask = read_args(command.args, viewer.today)
     if isinstance(ask, str):
         await _say(viewer, views.bad_period_text(ask, viewer.example, viewer.today, ctx.t))
+        return
+    if (dept_text := dept_words(ask.text)) is not None:
+        await show_service_department(viewer, dept_text)
         return
     if not viewer.scope.stores:
         await _say(viewer, ctx.t("kpi.nothing_visible"))
@@ -140,8 +147,11 @@ async def _find_and_show(viewer: Viewer, ask: Ask) -> None:
     await show_target(viewer, target, ask.period, ask.code)
 
 
-async def show_target(viewer: Viewer, target: Target | None, period: Period, code: str) -> None:
-    """The view of a store, brand or everything, or why there is none."""
+async def show_target(
+    viewer: Viewer, target: Target | None, period: Period, code: str, extra: tuple[str, ...] = ()
+) -> None:
+    """The view of a store, brand or everything, or why there is none; ``extra`` lines end
+    the caption (a department's personal targets)."""
     ctx = viewer.ctx
     if target is None:
         await _say(viewer, ctx.t("kpi.stale"))
@@ -159,6 +169,8 @@ async def show_target(viewer: Viewer, target: Target | None, period: Period, cod
         return
     title = target.name if target.kind != "store" else f"{target.code} · {target.name}"
     caption = views.store_set_caption(view, ctx.org, ctx.t)
+    if extra:
+        caption = views.fit([caption, "", *extra])
     brands = service.brands_in_scope(viewer.scope)
     markup = buttons.target_keyboard(target, code, ctx.t, brands)
     if target.kind == "store":
@@ -167,6 +179,56 @@ async def show_target(viewer: Viewer, target: Target | None, period: Period, cod
     else:
         overview = views.overview_chart(view, ctx.org, ctx.t, title)
         await _send_chart(viewer, "overview", overview, caption, markup)
+
+
+# --- /kpi dept <code>: a department that receives order requests ------------------------------
+
+DEPT_WORDS = ("dept", "phòng")  # not "phong": brands and stores may start with it
+
+
+def dept_words(text: str) -> str | None:
+    """``media`` of "dept media"; None when the text does not start with a department word."""
+    first, _, rest = text.partition(" ")
+    return rest.strip() if first.lower() in DEPT_WORDS else None
+
+
+async def show_service_department(viewer: Viewer, text: str) -> None:
+    """Its requests' KPIs over the org's window (the period words do not apply); refused
+    like an unknown code when it is not in the member's scope."""
+    ctx = viewer.ctx
+    department = await service_kpi.find_service_department(ctx.session, ctx.org, viewer.scope, text)
+    if department is None:
+        codes = sorted(service_kpi.receiving_codes(ctx.org))
+        example = codes[0] if codes else "media"
+        await _say(viewer, ctx.t("service.not_found", query=views.quote(text), example=example))
+        return
+    found = await service_kpi.department_service_kpi(ctx.session, ctx.org, department, viewer.now)
+    days, threshold = ctx.org.service_kpi.window_days, ctx.org.service_kpi.on_time_alert_below
+    caption = service_views.service_caption(found.kpi, department, found.names, ctx.t, days=days)
+    chart = service_views.service_chart(
+        found.kpi, department, found.names, ctx.t, days=days, threshold=threshold
+    )
+    await _send_chart(viewer, "service", chart, caption, None)
+
+
+async def _people_targets(
+    viewer: Viewer, department: DepartmentRow, period: Period
+) -> tuple[str, ...]:
+    """Lines of the department's people who own stores and have a personal target."""
+    ctx = viewer.ctx
+    people = await service.department_people(ctx.session, viewer.scope, department.id)
+    found = await person_kpi.personal_kpis(
+        ctx.session, ctx.org, people, period, viewer.today, now=viewer.now
+    )
+    names = {p.id: p.full_name for p in people}
+    return tuple(people_views.target_lines(found, names, ctx.org, ctx.t))
+
+
+async def _service_section(viewer: Viewer, department: DepartmentRow) -> str:
+    ctx = viewer.ctx
+    found = await service_kpi.department_service_kpi(ctx.session, ctx.org, department, viewer.now)
+    days = ctx.org.service_kpi.window_days
+    return service_views.dept_section(found.kpi, department, ctx.t, days=days)
 
 
 # --- /me -------------------------------------------------------------------------------------
@@ -194,7 +256,11 @@ async def show_me(viewer: Viewer, period: Period, code: str) -> None:
     if view is None:
         await _say(viewer, ctx.t("kpi.me.no_form"))
         return
+    view = await person_kpi.me_with_targets(
+        ctx.session, ctx.org, view, member, period, viewer.today, now=viewer.now
+    )
     caption = views.me_caption(view, ctx.org, ctx.t, period)
+    caption = views.fit([caption, *people_views.me_target_lines(view, ctx.org, ctx.t)])
     data = views.me_chart(view, ctx.org, ctx.t, period)
     await _send_chart(viewer, "me", data, caption, buttons.me_keyboard(code, ctx.t))
 
@@ -240,23 +306,35 @@ async def show_department(viewer: Viewer, department_id: int, period: Period, co
     target = replace(target, name=name)
     form = ctx.org.form_for_department(department.code)
     if form is not None and form.per == "store":
-        await show_target(viewer, target, period, code)
+        extra = await _people_targets(viewer, department, period)
+        await show_target(viewer, target, period, code, extra)
         return
     if period.start > viewer.today:
         await _say_future(viewer, period)
         return
     people = await service.department_people(ctx.session, viewer.scope, department.id)
-    if not people:
+    receives = service_kpi.receives_requests(ctx.org, department)
+    if not people and not receives:
         await _say(viewer, ctx.t("kpi.dept.no_people", name=views.quote(name)))
         return
     view = await service.people_kpi(
         ctx.session, ctx.org, department, people, period, viewer.today, now=viewer.now
     )
     if not any(p.reported for p in view.people):
+        if receives:  # nobody reported output yet: the requests' numbers still say something
+            await show_service_department(viewer, department.code)
+            return
         await _say_empty(viewer, name, period)
         return
+    view = await person_kpi.people_with_targets(
+        ctx.session, ctx.org, view, people, period, viewer.today, now=viewer.now
+    )
     caption = views.people_caption(view, ctx.org, ctx.t, name)
-    data = views.people_chart(view, ctx.org, ctx.t, name)
+    if targets := people_views.people_target_lines(view, ctx.org, ctx.t):
+        caption = views.fit([caption, "", *targets])
+    if receives:
+        caption += "\n\n" + await _service_section(viewer, department)
+    data = people_views.chart_with_targets(views.people_chart(view, ctx.org, ctx.t, name), view)
     markup = buttons.view_keyboard(target, code, ctx.t)
     await _send_chart(viewer, "people", data, caption, markup)
 

@@ -169,7 +169,8 @@ async def confirm_pressed(
         await session.rollback()
         log.info("plan import conflict member=%s rows=%d", member_id, len(outcome.conflicts))
         await message.edit_reply_markup(reply_markup=None)
-        await message.answer(t("plan.import.conflict", count=len(outcome.conflicts)))
+        moved = len(outcome.conflicts) + outcome.moved
+        await message.answer(t("plan.import.conflict", count=moved))
         await _show_preview(message, state, ctx, name, outcome.fresh)
         return
     await state.clear()

@@ -32,14 +32,17 @@ from bot.roles import Role
 from bot.services.export import build_export
 from bot.services.export_request import ExportRequest
 from bot.services.kpi import all_target, store_set_kpi
+from bot.services.recognition import praise_of
 from bot.services.reminders import check_day
 from bot.services.scope import Scope
 from bot.views import alerts as texts
 from bot.views import kpi as kpi_views
+from bot.views.recognition import praise_line
 from bot.views.safe import user_text
 from storage.models import AlertState, Store
 from storage.repositories import alerts as alert_repo
 from storage.repositories import catalog, outbox
+from storage.repositories import members as members_repo
 
 log = logging.getLogger(__name__)
 RANKED = 3  # stores named at the top and at the bottom
@@ -238,12 +241,17 @@ async def _digest(
     by_id = {s.id: s for s in stores}
     queued = 0
     people = await audience(session, org)
+    members = list(await members_repo.list_members(session)) if kind == "daily" else []
     for person in people:
         t = Translator(person.locale)
         png, items = await _chart(session, org, stores, period, as_of, at, t)
         if kind == "daily":
             title = t("alert.digest.daily_title", day=texts.day_text(as_of))
             body = await _coverage_lines(session, org, as_of, at, t)
+            # Stores praised by the pace the chart already measured; people by their targets.
+            paces = [(i.label, i.attainment) for i in items]
+            found = await praise_of(session, org, paces, members, period, as_of, at)
+            body += [line] if (line := praise_line(found, org.recognition.pace_at_least, t)) else []
         elif kind == "weekly":
             title = t(
                 "alert.digest.weekly_title",

@@ -1,4 +1,5 @@
-"""Scheduled jobs of order requests: SLA reminders every 15 minutes, a morning queue summary.
+"""Scheduled jobs of order requests: SLA reminders every 15 minutes, a morning queue summary
+(followed by the on-time alert of departments under the org's threshold).
 
 Both only queue outbox rows. Besides the (job, period) run key, every message has a dedupe key
 per order and reminder kind, so a reminder is sent once however many runs see it due.
@@ -18,7 +19,9 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.services.order_notify import queue_card
 from bot.services.order_view import load_view
+from bot.services.service_kpi import departments_below_on_time
 from bot.views.orders import department_text, local_text
+from bot.views.service_kpi import on_time_alert_text
 from storage.models import Member, OrderRequest
 from storage.repositories import catalog, outbox
 from storage.repositories import orders as repo
@@ -151,4 +154,35 @@ async def morning_summary(session: AsyncSession, org: OrgConfig, period: str, at
                 priority=Priority.DIGEST,
                 now=at,
             )
-    return f"{sent} summaries queued for {len(by_department)} departments"
+    alerted = await on_time_alerts(session, org, at)
+    return f"{sent} summaries queued for {len(by_department)} departments, {alerted}"
+
+
+async def on_time_alerts(session: AsyncSession, org: OrgConfig, at: datetime) -> str:
+    """A department whose on-time rate over the org's window is under its threshold alerts
+    its managers, once per ISO week (the dedupe key), with the numbers of ``/kpi dept``."""
+    settings = org.service_kpi
+    year, week, _ = at.astimezone(org.tz).isocalendar()
+    queued = 0
+    below = await departments_below_on_time(session, org, at)
+    for view in below:
+        department = view.department
+        for manager in await repo.department_managers(session, department.id):
+            t = Translator(manager.locale)
+            text = on_time_alert_text(
+                view.kpi,
+                department,
+                t,
+                days=settings.window_days,
+                threshold=settings.on_time_alert_below,
+            )
+            queued += await outbox.enqueue(
+                session,
+                dedupe_key=f"order_on_time:{year}-W{week:02d}:d{department.id}:m{manager.id}",
+                chat_id=manager.telegram_id,
+                kind="order_on_time",
+                payload=message_payload(text),
+                priority=Priority.NOTICE,
+                now=at,
+            )
+    return f"{queued} on-time alerts for {len(below)} departments"

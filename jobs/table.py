@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.org.schema import OrgConfig
-from jobs import alert_jobs, digest_jobs, escalation, order_jobs, reminders
+from jobs import alert_jobs, digest_jobs, escalation, order_jobs, praise_jobs, reminders
 from jobs.registry import JobSpec, Schedule, daily, every, monthly, weekly
 
 JobHandler = Callable[[AsyncSession, OrgConfig, str, datetime], Awaitable[str | None]]
@@ -36,6 +36,7 @@ JOBS: tuple[Job, ...] = (
     Job("order_summary", daily(lambda s: s.order_summary), order_jobs.morning_summary),
     Job("order_sla", every(15), order_jobs.sla_reminders),  # order deadlines and approvals
     Job("weekly_digest", weekly(lambda s: s.weekly_digest), digest_jobs.weekly_digest),
+    Job("weekly_praise", weekly(lambda s: s.weekly_digest), praise_jobs.weekly_praise),
     Job("monthly_digest", monthly(lambda s: s.monthly_digest), digest_jobs.monthly_digest),
 )
 

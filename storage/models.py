@@ -289,6 +289,36 @@ class PlanRevision(Base):
     source: Mapped[str] = mapped_column(String(16))  # chat | cli
 
 
+class PersonTarget(Base):
+    """A member's own monthly target for a metric (the plan file's ``people`` sheet)."""
+
+    __tablename__ = "person_targets"
+    __table_args__ = (UniqueConstraint("member_id", "metric", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    target: Mapped[float] = mapped_column(Float)
+    day_weights: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+
+
+class PersonTargetRevision(Base):
+    """Every change of a personal target, like ``PlanRevision`` for store plans."""
+
+    __tablename__ = "person_target_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("person_targets.id", ondelete="CASCADE"))
+    old_target: Mapped[float | None] = mapped_column(Float)
+    new_target: Mapped[float] = mapped_column(Float)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    source: Mapped[str] = mapped_column(String(16))  # chat | cli
+
+
 class DayOff(Base):
     """A member's day of leave (`/off`), requested by the member and decided by a manager."""
 

@@ -27,6 +27,7 @@ RENDERERS = {
     "alert": ("bot.charts.alert", "render_alert_chart"),
     "people": ("bot.charts.people", "render_people_chart"),
     "me": ("bot.charts.me", "render_me_chart"),
+    "service": ("bot.charts.service", "render_service_chart"),
 }
 
 PARENT_CHECK_SECONDS = 0.5

@@ -6,11 +6,12 @@ typed by their read-only shape (``bot.domain.records``), so nothing here knows t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from bot.domain.kpi import KpiQuestion, KpiReport
+from bot.domain.kpi import KpiQuestion, KpiReport, SubjectKpi
 from bot.domain.punctuality import Punctuality
 from bot.domain.records import DepartmentRow, MemberRow, StoreRef
 
@@ -68,6 +69,7 @@ class PeopleKpi:
     question: KpiQuestion
     metrics: tuple[str, ...]
     people: tuple[PersonTotals, ...]
+    targets: Mapping[int, SubjectKpi] = field(default_factory=dict)  # member id: personal targets
 
 
 @dataclass(frozen=True)
@@ -77,3 +79,4 @@ class MeKpi:
     own: PersonTotals | None  # person forms: their own output
     metrics: tuple[str, ...]
     punctuality: Punctuality
+    targets: SubjectKpi | None = None  # against their personal targets, when they have any

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from bot.domain.months import YearMonth
+from bot.domain.person_targets import PersonChange
 from bot.domain.records import StoreRef
 from bot.org.sections import BaseMetric
 
@@ -71,29 +72,40 @@ class PlanChange:
 class PlanPreview:
     changes: tuple[PlanChange, ...]
     skipped: int = 0
+    people: tuple[PersonChange, ...] = ()  # the people sheet's personal targets
 
     def of_kind(self, kind: Kind) -> list[PlanChange]:
         return [c for c in self.changes if c.kind == kind]
 
     @property
     def counts(self) -> dict[Kind, int]:
-        return {kind: len(self.of_kind(kind)) for kind in KINDS}
+        """Store plans and personal targets together."""
+        people = [p.kind for p in self.people]
+        return {kind: len(self.of_kind(kind)) + people.count(kind) for kind in KINDS}
 
     @property
     def has_changes(self) -> bool:
-        return any(c.kind != "unchanged" for c in self.changes)
+        kinds = [c.kind for c in self.changes] + [p.kind for p in self.people]
+        return any(kind != "unchanged" for kind in kinds)
 
     @property
     def months(self) -> list[str]:
-        return sorted({c.month for c in self.changes})
+        return sorted({c.month for c in self.changes} | {p.month for p in self.people})
 
     def to_data(self) -> dict[str, Any]:
-        return {"changes": [c.to_data() for c in self.changes], "skipped": self.skipped}
+        data: dict[str, Any] = {
+            "changes": [c.to_data() for c in self.changes],
+            "skipped": self.skipped,
+        }
+        if self.people:
+            data["people"] = [p.to_data() for p in self.people]
+        return data
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> PlanPreview:
         changes = tuple(PlanChange.from_data(c) for c in data.get("changes", []))
-        return cls(changes, int(data.get("skipped", 0)))
+        people = tuple(PersonChange.from_data(p) for p in data.get("people", []))
+        return cls(changes, int(data.get("skipped", 0)), people)
 
 
 @dataclass(frozen=True)

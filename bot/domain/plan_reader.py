@@ -55,6 +55,7 @@ INFO_COLUMNS = frozenset(
 PLAN_SHEET_NAMES = frozenset({"ke hoach", "plan", "plans", "muc tieu", "targets"})
 WEIGHT_SHEET_NAMES = frozenset({"trong so", "trong so ngay", "weights", "day weights"})
 NOTE_SHEET_NAMES = frozenset({"huong dan", "instructions", "readme"})
+PEOPLE_SHEET_NAMES = frozenset({"people", "nhan su", "ca nhan", "nhan vien", "muc tieu ca nhan"})
 ALL_STORES = frozenset({"", "*", "all", "tat ca"})
 
 
@@ -66,26 +67,34 @@ def _pick_sheets(sheets: list[RawSheet]) -> tuple[RawSheet | None, RawSheet | No
             by_kind.setdefault("weights", sheet)
         elif name in PLAN_SHEET_NAMES:
             by_kind.setdefault("plan", sheet)
+    others = WEIGHT_SHEET_NAMES | NOTE_SHEET_NAMES | PEOPLE_SHEET_NAMES
     plan = by_kind.get("plan") or next(
-        (s for s in sheets if normalize(s.name or "") not in WEIGHT_SHEET_NAMES | NOTE_SHEET_NAMES),
-        None,
+        (s for s in sheets if normalize(s.name or "") not in others), None
     )
     return plan, by_kind.get("weights")
 
 
 def read_sheets(sheets: list[RawSheet], context: PlanFileContext) -> ParsedPlanFile:
+    # The people sheet's reader builds on PlanReader: imported here, not at the top.
+    from bot.domain.plan_people import read_people
+
     plan_sheet, weight_sheet = _pick_sheets(sheets)
-    if plan_sheet is None:
+    people_sheet = next((s for s in sheets if normalize(s.name or "") in PEOPLE_SHEET_NAMES), None)
+    if plan_sheet is None and people_sheet is None:
         return ParsedPlanFile(problems=(PlanProblem("no_plan_sheet"),))
     reader = PlanReader(context)
-    reader.read_plan(plan_sheet)
+    if plan_sheet is not None:
+        reader.read_plan(plan_sheet)
     if weight_sheet is not None:
         reader.read_weights(weight_sheet)
-    if not reader.problems and not reader.rows:
-        reader.problems.append(PlanProblem("no_rows", sheet=plan_sheet.name))
+    people = read_people(reader, people_sheet) if people_sheet is not None else []
+    if not reader.problems and not reader.rows and not people:
+        sheet = plan_sheet or people_sheet
+        reader.problems.append(PlanProblem("no_rows", sheet=sheet.name if sheet else None))
     return ParsedPlanFile(
         rows=tuple(reader.rows),
         weights=tuple(reader.weights),
+        people=tuple(people),
         skipped=reader.skipped,
         problems=tuple(reader.problems),
     )

@@ -45,6 +45,10 @@ class PlanFileContext:
     metrics: Mapping[str, PlanMetricSpec]
     other_metrics: Mapping[str, str] = field(default_factory=dict)
     default_month: YearMonth | None = None
+    # The people sheet: members in scope by folded "@username", "username" or Telegram id, and
+    # the metrics a person may have a target for.
+    members: Mapping[str, int] = field(default_factory=dict)
+    person_metrics: Mapping[str, PlanMetricSpec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,23 @@ class WeightRow:
 
 
 @dataclass(frozen=True)
+class PersonRow:
+    """A personal monthly target of the people sheet."""
+
+    member_id: int
+    member: str  # as written in the file
+    metric: str
+    month: YearMonth
+    target: float
+    sheet: str | None
+    row: int
+
+
+@dataclass(frozen=True)
 class ParsedPlanFile:
     rows: tuple[PlanFileRow, ...] = ()
     weights: tuple[WeightRow, ...] = ()
+    people: tuple[PersonRow, ...] = ()
     skipped: int = 0  # rows left without a target (nothing to change)
     problems: tuple[PlanProblem, ...] = ()
 

@@ -36,6 +36,7 @@ from bot.org.sections import (
     Schedules,
     Store,
 )
+from bot.org.service_kpi import RecognitionSettings, ServiceKpiSettings
 from bot.org.sources import Sources
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -57,6 +58,8 @@ class OrgConfig(Strict):
     chats: Chats = Chats()
     plans: PlanSettings = PlanSettings()
     sources: Sources = Sources()
+    service_kpi: ServiceKpiSettings = ServiceKpiSettings()
+    recognition: RecognitionSettings = RecognitionSettings()
 
     @field_validator("timezone")
     @classmethod

@@ -27,8 +27,9 @@ from bot.domain.text_norm import normalize
 from bot.org.schema import OrgConfig
 from bot.org.sections import BaseMetric
 from bot.roles import Role
+from bot.services import person_targets as people
 from bot.services.scope import Scope
-from storage.models import Plan, Store
+from storage.models import Member, Plan, Store
 from storage.repositories import plans as plan_repo
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,13 @@ def plan_metrics(org: OrgConfig) -> tuple[BaseMetric, ...]:
 
 
 def file_context(
-    org: OrgConfig, stores: Iterable[Store], default_month: YearMonth | None = None
+    org: OrgConfig,
+    stores: Iterable[Store],
+    default_month: YearMonth | None = None,
+    members: Iterable[Member] = (),
 ) -> PlanFileContext:
-    """What a plan file may name: ``stores`` (the importer's scope) and the plan metrics."""
+    """What a plan file may name: ``stores`` (the importer's scope) and the plan metrics; in
+    its people sheet, ``members`` (also the importer's scope) and the person metrics."""
     metrics: dict[str, PlanMetricSpec] = {}
     for metric in plan_metrics(org):
         limit = metric.max * 31 if metric.max is not None else None
@@ -74,6 +79,8 @@ def file_context(
         metrics=metrics,
         other_metrics=others,
         default_month=default_month,
+        members=people.member_names(members),
+        person_metrics=people.person_metric_specs(org),
     )
 
 
@@ -98,7 +105,8 @@ async def check_plan_file(
     default_month: YearMonth | None = None,
 ) -> PlanCheck:
     """Parse and validate a plan file for someone with ``scope``; preview it when clean."""
-    context = file_context(org, scope.stores, default_month)
+    members = await people.members_in_scope(session, scope)
+    context = file_context(org, scope.stores, default_month, members)
     parsed = await asyncio.to_thread(parse_plan_file, file_name, content, context)
     if not parsed.ok:
         log.info("plan file refused name=%s problems=%d", file_name, len(parsed.problems))
@@ -120,7 +128,8 @@ async def preview_parsed(
                 stores[row.store], row.store, row.metric, str(row.month), row.target, weights
             )
         )
-    return PlanPreview(tuple(await _with_current(session, wanted)), parsed.skipped)
+    current = tuple(await _with_current(session, wanted))
+    return PlanPreview(current, parsed.skipped, await people.preview_people(session, org, parsed))
 
 
 async def _with_current(session: AsyncSession, wanted: Sequence[PlanChange]) -> list[PlanChange]:
@@ -165,10 +174,11 @@ class ApplyOutcome:
     conflicts: tuple[PlanChange, ...] = ()
     fresh: PlanPreview | None = None
     refused: tuple[str, ...] = ()
+    moved: int = 0  # personal targets changed since the preview
 
     @property
     def ok(self) -> bool:
-        return not self.conflicts and not self.refused
+        return not self.conflicts and not self.refused and not self.moved
 
 
 def refused_rows(org: OrgConfig, scope: Scope, preview: PlanPreview) -> list[str]:
@@ -200,24 +210,40 @@ async def apply_preview(
     caller then rolls back and shows ``fresh`` to be confirmed again.
     """
     refused = refused_rows(org, scope, preview)
+    refused += people.refused_people(org, scope, preview.people)
     if refused:
-        return ApplyOutcome(refused=tuple(refused))
+        return ApplyOutcome(refused=tuple(sorted(set(refused))))
     current = await _current_plans(session, preview.changes)
     conflicts = [c for c in preview.changes if not _still_as_previewed(c, current)]
-    if conflicts:
-        fresh = PlanPreview(tuple(await _with_current(session, preview.changes)), preview.skipped)
-        return ApplyOutcome(conflicts=tuple(conflicts), fresh=fresh)
+    moved_people = await people.conflicts(session, preview.people)
+    if conflicts or moved_people:
+        fresh = await _fresh(session, preview)
+        return ApplyOutcome(conflicts=tuple(conflicts), fresh=fresh, moved=len(moved_people))
     written = 0
     for change in preview.changes:
         if change.kind == "unchanged":
             continue
         plan = current.get((change.store_id, change.metric, change.month))
         if not await _write(session, change, plan, member_id, now, source):
-            fresh = PlanPreview(tuple(await _with_current(session, preview.changes)))
-            return ApplyOutcome(conflicts=(change,), fresh=fresh)
+            return ApplyOutcome(conflicts=(change,), fresh=await _fresh(session, preview))
         written += 1
+    personal = await people.write_people(
+        session, preview.people, member_id=member_id, now=now, source=source
+    )
+    if personal is None:
+        return ApplyOutcome(fresh=await _fresh(session, preview), moved=1)
+    written += personal
     log.info("plans applied written=%d source=%s by=%s", written, source, member_id)
     return ApplyOutcome(written=written)
+
+
+async def _fresh(session: AsyncSession, preview: PlanPreview) -> PlanPreview:
+    """The preview again, with what is stored now."""
+    return PlanPreview(
+        tuple(await _with_current(session, preview.changes)),
+        preview.skipped,
+        tuple(await people.with_current(session, preview.people)),
+    )
 
 
 def _still_as_previewed(change: PlanChange, current: Mapping[tuple[int, str, str], Plan]) -> bool:

@@ -12,8 +12,9 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.months import YearMonth
 from bot.domain.number_format import format_compact, format_value
 from bot.domain.numbers import examples_for
+from bot.domain.person_targets import PersonChange
 from bot.domain.plan_days import daily_plan
-from bot.domain.plan_preview import PlanChange, PlanPreview, StorePlan
+from bot.domain.plan_preview import KINDS, PlanChange, PlanPreview, StorePlan
 from bot.domain.plan_rows import PlanProblem
 from bot.i18n import Translator
 from bot.org.fields import Unit
@@ -146,7 +147,7 @@ def _change_line(org: OrgConfig, change: PlanChange, t: Translator) -> str:
 def preview_text(
     org: OrgConfig, file_name: str, preview: PlanPreview, t: Translator, *, buttons: bool = True
 ) -> str:
-    months = ", ".join(_month_of(c).label() for c in _one_per_month(preview.changes))
+    months = ", ".join(YearMonth(*map(int, m.split("-"))).label() for m in preview.months)
     counts = preview.counts
     lines = [
         t("plan.import.preview_title", name=user_text(file_name), months=months),
@@ -161,12 +162,36 @@ def preview_text(
     for change in _one_per_month(preview.changes):
         month = _month_of(change)
         lines.append(t("plan.import.weights", weights=weights_text(change.new_weights, month, t)))
+    if preview.people:
+        lines += people_lines(org, preview.people, t)
     if preview.has_changes:
         if buttons:
             lines += ["", t("plan.import.confirm_hint")]
     else:
         lines += ["", t("plan.import.nothing_to_change")]
     return "\n".join(lines)
+
+
+def people_lines(org: OrgConfig, people: Sequence[PersonChange], t: Translator) -> list[str]:
+    """The people sheet's targets: counts, then each new or changed one."""
+    kinds = [p.kind for p in people]
+    lines = [t("plan.import.people_title", **{k: kinds.count(k) for k in KINDS})]
+    shown = [p for p in people if p.kind != "unchanged"]
+    for change in shown[:MAX_LINES_SHOWN]:
+        common = {
+            "member": user_text(change.member),
+            "metric": user_text(_metric_label(org, change.metric, t)),
+            "month": YearMonth(*map(int, change.month.split("-"))).label(),
+            "new": _value(org, change.metric, change.new_target, t),
+        }
+        if change.kind == "new":
+            lines.append(t("plan.import.line_person_new", **common))
+        else:
+            old = _value(org, change.metric, change.old_target or 0.0, t)
+            lines.append(t("plan.import.line_person_changed", old=old, **common))
+    if len(shown) > MAX_LINES_SHOWN:
+        lines.append(t("plan.import.more_lines", count=len(shown) - MAX_LINES_SHOWN))
+    return lines
 
 
 def _one_per_month(changes: Sequence[PlanChange]) -> list[PlanChange]:

@@ -52,6 +52,7 @@ async def test_scheduler_has_one_job_per_spec_with_its_name_as_id(
         "order_summary",
         "order_sla",
         "weekly_digest",
+        "weekly_praise",
         "monthly_digest",
     }
     assert str(scheduler.timezone) == "Asia/Ho_Chi_Minh"
