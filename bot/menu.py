@@ -51,7 +51,15 @@ async def set_member_menu(bot: Bot, member: Member) -> None:
 # in the middle of another form they first ask whether to leave it. True: with or without
 # arguments (`/report 20/11` opens the form for that day); False: only without arguments
 # (`/order 12` shows a request, `/invite staff growth S1` issues a link at once).
-FORM_OPENERS: dict[str, bool] = {"report": True, "order": False, "invite": False}
+FORM_OPENERS: dict[str, bool] = {
+    "report": True,
+    "order": False,
+    "invite": False,
+    "campaign": False,
+}
+# Commands that open a form only with one of these arguments (`/campaign new`; a bare
+# `/campaign` lists campaigns).
+FORM_OPENING_ARGS: dict[str, frozenset[str]] = {"campaign": frozenset({"new", "moi", "mới"})}
 
 
 def known_commands() -> frozenset[str]:
@@ -72,5 +80,7 @@ def split_command(text: str | None) -> tuple[str, str | None] | None:
 
 def opens_form(name: str, args: str | None) -> bool:
     """True when ``/name args`` replaces the form in progress with a new one."""
+    if name in FORM_OPENING_ARGS:
+        return (args or "").strip().lower() in FORM_OPENING_ARGS[name]
     with_args = FORM_OPENERS.get(name)
     return with_args is not None and (with_args or args is None)

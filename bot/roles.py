@@ -33,6 +33,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("history", ALL_ROLES),
     CommandSpec("off", REPORTERS),
     CommandSpec("kpi", ALL_ROLES),
+    CommandSpec("campaign", ALL_ROLES),
     CommandSpec("me", REPORTERS),
     CommandSpec("dept", OVERSEERS),
     CommandSpec("plan", OVERSEERS),

@@ -13,6 +13,7 @@ commands work in the middle of a form.
 6. reminders - the store buttons of reminders (open the report form for a store and date)
 7. days_off  - /off (staff and managers ask) and the Approve / Reject buttons (managers, admins)
 7b. kpi      - /kpi, /me, /dept chart views and their buttons (period, drill-down, back)
+7c. campaigns - /campaign (list) and the /campaign new form (managers and admins)
 8. report    - the daily report form (staff and managers)
 9. report_status - /status and /history
 10. orders   - /order (request form, one request's details), /orders, request card buttons
@@ -34,6 +35,7 @@ from aiogram import Router
 
 from handlers import (
     alerts,
+    campaigns,
     common,
     days_off,
     errors,
@@ -63,6 +65,7 @@ def build_root_router() -> Router:
         reminders.create_router(),
         days_off.create_router(),
         kpi.create_router(),
+        campaigns.create_router(),
         report.create_router(),
         report_status.create_router(),
         orders.create_router(),

@@ -17,19 +17,23 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.charts import run as charts
+from bot.domain.campaigns import CampaignInfo
 from bot.domain.kpi_ask import Ask, period_of_code, read_args
 from bot.domain.kpi_results import Target
 from bot.domain.periods import Period
 from bot.domain.records import DepartmentRow
 from bot.roles import ALL_ROLES, OVERSEERS, REPORTERS, Role
+from bot.services import campaigns as campaign_service
 from bot.services import kpi as service
 from bot.services import person_kpi, service_kpi
 from bot.services.scope import Scope, scope_of
+from bot.views import campaigns as campaign_views
 from bot.views import kpi as views
 from bot.views import kpi_buttons as buttons
 from bot.views import people as people_views
 from bot.views import service_kpi as service_views
 from bot.views.kpi_buttons import KpiCallback
+from bot.views.safe import user_text
 from handlers.context import Ctx
 from handlers.filters import HasRole
 
@@ -43,6 +47,7 @@ BUTTON_VIEWS: dict[str, frozenset[Role]] = {
     "a": ALL_ROLES,
     "d": OVERSEERS,
     "m": REPORTERS,
+    "c": ALL_ROLES,  # a campaign picked among several matches
 }
 
 
@@ -130,6 +135,8 @@ async def _find_and_show(viewer: Viewer, ask: Ask) -> None:
     """The one store or brand the text names, the candidates to pick from, or not found."""
     t = viewer.ctx.t
     matches = service.find_targets(viewer.scope, ask.text)
+    if not matches and await _campaign_branch(viewer, ask.text):
+        return
     if not matches:
         text = t("kpi.not_found", query=views.quote(ask.text), example=viewer.example)
         await _say(viewer, text)
@@ -229,6 +236,33 @@ async def _service_section(viewer: Viewer, department: DepartmentRow) -> str:
     found = await service_kpi.department_service_kpi(ctx.session, ctx.org, department, viewer.now)
     days = ctx.org.service_kpi.window_days
     return service_views.dept_section(found.kpi, department, ctx.t, days=days)
+
+
+async def _campaign_branch(viewer: Viewer, text: str) -> bool:
+    """A campaign the text names, among those the viewer sees (their part of it): shown, or
+    the candidates to pick from; False when none, so the caller says "not found"."""
+    ctx = viewer.ctx
+    found = await campaign_service.find(ctx.session, viewer.scope, text)
+    if not found:
+        return False
+    if len(found) > 1:
+        keyboard = buttons.matches_keyboard([match for match, _ in found], "m")
+        await _say(viewer, ctx.t("kpi.many", query=views.quote(text)), keyboard)
+        return True
+    await show_campaign(viewer, found[0][1])
+    return True
+
+
+async def show_campaign(viewer: Viewer, info: CampaignInfo) -> None:
+    """One chart of the campaign over its own dates, for the viewer's part of it."""
+    ctx = viewer.ctx
+    if info.start > viewer.today:
+        start = info.start.strftime("%d/%m")
+        await _say(viewer, ctx.t("campaign.kpi.coming", name=user_text(info.name), start=start))
+        return
+    view = await campaign_service.campaign_view(ctx.session, info, viewer.scope, viewer.today)
+    caption, chart = campaign_views.kpi_view(ctx.org, view, ctx.t)
+    await _send_chart(viewer, "campaign", chart, caption, None)
 
 
 # --- /me -------------------------------------------------------------------------------------
@@ -362,6 +396,14 @@ async def kpi_pressed(query: CallbackQuery, callback_data: KpiCallback, ctx: Ctx
             return
         await query.answer()
         await show_department(viewer, callback_data.i, period, callback_data.p)
+        return
+    if view == "c":
+        info = await campaign_service.get_visible(ctx.session, viewer.scope, callback_data.i)
+        if info is None:
+            await query.answer(ctx.t("kpi.stale"), show_alert=True)
+            return
+        await query.answer()
+        await show_campaign(viewer, info)
         return
     target = _target_of(viewer, view, callback_data.i)
     if target is None:

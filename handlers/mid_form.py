@@ -37,7 +37,7 @@ from bot.menu import opens_form, split_command
 from bot.roles import commands_for
 from bot.views import forms as views
 from bot.views.forms import KEEP, LEAVE, FormPlace, FormSwitchCallback
-from handlers import invite, order_prompts, orders, report
+from handlers import campaigns, invite, order_prompts, orders, report
 from handlers.context import Ctx
 from handlers.filters import InForm, IsMember, OpensAnotherForm
 from handlers.form_engine import STALE
@@ -59,6 +59,7 @@ OPENERS: dict[str, Opener] = {
     "report": report.report_command,
     "order": orders.order_command,
     "invite": invite.invite_command,
+    "campaign": campaigns.campaign_command,
 }
 
 REPORT_STEPS = {
@@ -115,6 +116,8 @@ def place_of(raw_state: str | None, data: dict[str, Any], ctx: Ctx) -> FormPlace
         return _order_place(raw_state, data, ctx)
     if raw_state in InviteForm:
         return FormPlace("invite", "buttons")
+    if raw_state in campaigns.CampaignForm:
+        return FormPlace("campaign", "summary" if raw_state.endswith(":summary") else "question")
     if raw_state in PlanImport:
         return FormPlace("plan", "plan", str(data.get("file", "")))
     if raw_state in IngestUpload:

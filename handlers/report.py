@@ -19,7 +19,7 @@ from bot.domain.report_draft import Draft
 from bot.domain.report_subject import Subject
 from bot.org.sections import Form
 from bot.roles import REPORTERS, Role
-from bot.services import alert_recheck
+from bot.services import alert_recheck, campaigns
 from bot.services import report_form as service
 from bot.services.reporting import (
     date_problem,
@@ -236,6 +236,25 @@ async def confirm_pressed(
     await step.message.answer(views.receipt_text(draft, outcome.revision, outcome.changes, ctx.t))
 
 
+async def campaign_tag_pressed(
+    query: CallbackQuery, callback_data: ReportCallback, state: FSMContext, ctx: Ctx
+) -> None:
+    """A person's output tagged to a running campaign (or to none): re-checked against the
+    campaigns running on the report's day now, then the summary again."""
+    step = await FORM.button_step(query, callback_data, state, ctx)
+    if step is None:
+        return
+    draft = step.draft
+    offered = await campaigns.tags_offered(ctx.session, draft.subject.member_id, draft.day)
+    value = callback_data.value
+    if value != "0" and value not in {str(c.id) for c in offered}:
+        await step.message.answer(ctx.t(STALE))
+        return
+    draft.campaign_id = int(value) if value != "0" else None
+    draft.campaign_set = True
+    await FORM.show_summary(step)
+
+
 async def summary_text_input(message: Message, state: FSMContext, ctx: Ctx) -> None:
     """Pasting values at the summary updates them; anything else gets a hint."""
     step = await FORM.message_step(message, state, ctx)
@@ -263,6 +282,7 @@ def create_router() -> Router:
     cb.register(summary_pressed, ReportCallback.filter(F.action == "summary"), ReportForm.edit)
     cb.register(edit_field_pressed, ReportCallback.filter(F.action == "field"), ReportForm.edit)
     cb.register(confirm_pressed, ReportCallback.filter(F.action == "confirm"), ReportForm.summary)
+    cb.register(campaign_tag_pressed, ReportCallback.filter(F.action == "camp"), ReportForm.summary)
     router.message.register(
         summary_text_input, StateFilter(ReportForm.summary, ReportForm.edit), F.text, NOT_A_COMMAND
     )

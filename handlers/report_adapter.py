@@ -16,7 +16,9 @@ from bot.domain.report_rules import check_cross, derived_values
 from bot.domain.report_text import looks_like_report_text, parse_report_text
 from bot.domain.revisions import diff_values
 from bot.org.sections import BaseMetric
+from bot.services import campaigns
 from bot.services import report_form as service
+from bot.views import campaigns as campaign_views
 from bot.views import reports as views
 from bot.views.reports import ReportCallback
 from bot.views.safe import ECHO_LIMIT, user_text
@@ -143,8 +145,14 @@ class ReportFormAdapter(FormAdapter[Draft]):
             changes=changes,
         )
         # A correction that changes nothing has nothing to confirm.
-        can_confirm = not problems and (bool(changes) or not draft.is_correction())
-        return text, views.summary_keyboard(draft, can_confirm, t)
+        changed = bool(changes) or draft.campaign_set  # a new campaign tag is a change too
+        can_confirm = not problems and (changed or not draft.is_correction())
+        keyboard = views.summary_keyboard(draft, can_confirm, t)
+        offered = await campaigns.tags_offered(ctx.session, draft.subject.member_id, draft.day)
+        if offered:  # the optional campaign tag of a person's output
+            text += "\n" + campaign_views.tag_line(offered, draft.campaign_id, t)
+            keyboard = campaign_views.with_tag_buttons(keyboard, draft, offered, t)
+        return text, keyboard
 
     async def read(self, step: Step[Draft]) -> Outcome:
         ctx, draft, text = step.ctx, step.draft, step.message.text or ""

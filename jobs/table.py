@@ -12,7 +12,15 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.org.schema import OrgConfig
-from jobs import alert_jobs, digest_jobs, escalation, order_jobs, praise_jobs, reminders
+from jobs import (
+    alert_jobs,
+    campaign_jobs,
+    digest_jobs,
+    escalation,
+    order_jobs,
+    praise_jobs,
+    reminders,
+)
 from jobs.registry import JobSpec, Schedule, daily, every, monthly, weekly
 
 JobHandler = Callable[[AsyncSession, OrgConfig, str, datetime], Awaitable[str | None]]
@@ -31,8 +39,11 @@ JOBS: tuple[Job, ...] = (
     Job("reminder", daily(lambda s: s.reminder), reminders.reminder_job),
     Job("escalation", daily(lambda s: s.escalation), escalation.escalation_job),
     Job("alerts", daily(lambda s: s.alerts_at), alert_jobs.evaluate),  # after the deadline
+    Job("campaign_alerts", daily(lambda s: s.alerts_at), campaign_jobs.campaign_alerts),
     Job("alert_escalation", every(15), alert_jobs.escalate),  # unacknowledged critical alerts
     Job("daily_digest", daily(lambda s: s.daily_digest), digest_jobs.daily_digest),
+    # With the digest: campaigns whose last day's numbers are in get their summary, once.
+    Job("campaign_closing", daily(lambda s: s.daily_digest), campaign_jobs.closing),
     Job("order_summary", daily(lambda s: s.order_summary), order_jobs.morning_summary),
     Job("order_sla", every(15), order_jobs.sla_reminders),  # order deadlines and approvals
     Job("weekly_digest", weekly(lambda s: s.weekly_digest), digest_jobs.weekly_digest),

@@ -155,7 +155,10 @@ class Report(Base):
     """
 
     __tablename__ = "reports"
-    __table_args__ = (UniqueConstraint("subject_key", "business_date", "form"),)
+    __table_args__ = (
+        UniqueConstraint("subject_key", "business_date", "form"),
+        Index("ix_reports_campaign", "campaign_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subject_key: Mapped[str] = mapped_column(String(64))  # "store:<id>" or "member:<id>"
@@ -167,6 +170,33 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # The campaign a person-level output was tagged to in the report form (``campaigns.id``;
+    # no foreign key, so that SQLite adds and drops the column without rebuilding the table).
+    campaign_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Campaign(Base):
+    """A sales campaign: stores and brands (codes) over a date range, a budget, targets per
+    metric and owners ("@username" or a Telegram id). ``source``: org | plan | chat."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (Index("ix_campaigns_dates", "end_date", "start_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    store_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    brand_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    budget: Mapped[float | None] = mapped_column(Float)
+    targets: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    owners: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DailyValue(Base):

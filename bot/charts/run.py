@@ -28,6 +28,7 @@ RENDERERS = {
     "people": ("bot.charts.people", "render_people_chart"),
     "me": ("bot.charts.me", "render_me_chart"),
     "service": ("bot.charts.service", "render_service_chart"),
+    "campaign": ("bot.charts.campaign", "render_campaign_chart"),
 }
 
 PARENT_CHECK_SECONDS = 0.5

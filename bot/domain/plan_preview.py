@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from bot.domain.months import YearMonth
 from bot.domain.person_targets import PersonChange
+from bot.domain.plan_campaigns import CampaignRow
 from bot.domain.records import StoreRef
 from bot.org.sections import BaseMetric
 
@@ -73,6 +74,7 @@ class PlanPreview:
     changes: tuple[PlanChange, ...]
     skipped: int = 0
     people: tuple[PersonChange, ...] = ()  # the people sheet's personal targets
+    campaigns: tuple[CampaignRow, ...] = ()  # from the campaigns sheet, written as they are
 
     def of_kind(self, kind: Kind) -> list[PlanChange]:
         return [c for c in self.changes if c.kind == kind]
@@ -86,7 +88,7 @@ class PlanPreview:
     @property
     def has_changes(self) -> bool:
         kinds = [c.kind for c in self.changes] + [p.kind for p in self.people]
-        return any(kind != "unchanged" for kind in kinds)
+        return bool(self.campaigns) or any(kind != "unchanged" for kind in kinds)
 
     @property
     def months(self) -> list[str]:
@@ -99,13 +101,16 @@ class PlanPreview:
         }
         if self.people:
             data["people"] = [p.to_data() for p in self.people]
+        if self.campaigns:
+            data["campaigns"] = [c.to_data() for c in self.campaigns]
         return data
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> PlanPreview:
         changes = tuple(PlanChange.from_data(c) for c in data.get("changes", []))
         people = tuple(PersonChange.from_data(p) for p in data.get("people", []))
-        return cls(changes, int(data.get("skipped", 0)), people)
+        campaigns = tuple(CampaignRow.from_data(c) for c in data.get("campaigns", []))
+        return cls(changes, int(data.get("skipped", 0)), people, campaigns)
 
 
 @dataclass(frozen=True)

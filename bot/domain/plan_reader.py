@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.domain.months import YearMonth, parse_month
 from bot.domain.numbers import NumberError, ceiling_for, parse_number
+from bot.domain.plan_campaigns import is_campaign_sheet, read_campaigns
 from bot.domain.plan_rows import (
     ParsedPlanFile,
     PlanFileContext,
@@ -78,9 +79,11 @@ def read_sheets(sheets: list[RawSheet], context: PlanFileContext) -> ParsedPlanF
     # The people sheet's reader builds on PlanReader: imported here, not at the top.
     from bot.domain.plan_people import read_people
 
-    plan_sheet, weight_sheet = _pick_sheets(sheets)
+    # The optional campaigns sheet is read on its own; a file may hold only campaigns.
+    campaign_sheet = next((s for s in sheets if is_campaign_sheet(s)), None)
+    plan_sheet, weight_sheet = _pick_sheets([s for s in sheets if s is not campaign_sheet])
     people_sheet = next((s for s in sheets if normalize(s.name or "") in PEOPLE_SHEET_NAMES), None)
-    if plan_sheet is None and people_sheet is None:
+    if plan_sheet is None and people_sheet is None and campaign_sheet is None:
         return ParsedPlanFile(problems=(PlanProblem("no_plan_sheet"),))
     reader = PlanReader(context)
     if plan_sheet is not None:
@@ -88,7 +91,8 @@ def read_sheets(sheets: list[RawSheet], context: PlanFileContext) -> ParsedPlanF
     if weight_sheet is not None:
         reader.read_weights(weight_sheet)
     people = read_people(reader, people_sheet) if people_sheet is not None else []
-    if not reader.problems and not reader.rows and not people:
+    campaigns = read_campaigns(reader, campaign_sheet) if campaign_sheet is not None else []
+    if not reader.problems and not reader.rows and not people and not campaigns:
         sheet = plan_sheet or people_sheet
         reader.problems.append(PlanProblem("no_rows", sheet=sheet.name if sheet else None))
     return ParsedPlanFile(
@@ -97,6 +101,7 @@ def read_sheets(sheets: list[RawSheet], context: PlanFileContext) -> ParsedPlanF
         people=tuple(people),
         skipped=reader.skipped,
         problems=tuple(reader.problems),
+        campaigns=tuple(campaigns),
     )
 
 

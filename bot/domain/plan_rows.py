@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.domain.months import YearMonth
 from bot.org.fields import Unit
+
+if TYPE_CHECKING:
+    from bot.domain.plan_campaigns import CampaignRow
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class ParsedPlanFile:
     people: tuple[PersonRow, ...] = ()
     skipped: int = 0  # rows left without a target (nothing to change)
     problems: tuple[PlanProblem, ...] = ()
+    campaigns: tuple[CampaignRow, ...] = ()  # the optional campaigns sheet
 
     @property
     def ok(self) -> bool:

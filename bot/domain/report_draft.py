@@ -25,6 +25,10 @@ class Draft(FormCursor[float]):
     confirmed_outliers: list[str] = field(default_factory=list)
     pending_key: str | None = None  # an unusual value waiting for "keep" or "retype"
     pending_value: float | None = None
+    # A person's output tagged to a campaign at the summary (only offered while one runs);
+    # ``campaign_set``: the member chose (a campaign or none), so the save writes the tag.
+    campaign_id: int | None = None
+    campaign_set: bool = False
 
     @classmethod
     def start(

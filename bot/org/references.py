@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
+from bot.org.campaigns import campaign_problems
 from bot.org.sections import BaseMetric, DerivedMetric, Form, normalize_alias
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ def find_reference_problems(org: OrgConfig) -> list[ReferenceProblem]:
     problems += _order_type_problems(org)
     problems += _plan_problems(org)
     problems += _connected_problems(org)
+    problems += campaign_problems(org)
     return problems
 
 

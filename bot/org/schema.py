@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from bot.domain.derived_metrics import evaluation_order
+from bot.org.campaigns import Campaign
 from bot.org.fields import Locale, Strict, Text
 from bot.org.references import REFERENCE_SINK, find_reference_problems, loc_text
 from bot.org.sections import (
@@ -60,6 +61,7 @@ class OrgConfig(Strict):
     sources: Sources = Sources()
     service_kpi: ServiceKpiSettings = ServiceKpiSettings()
     recognition: RecognitionSettings = RecognitionSettings()
+    campaigns: tuple[Campaign, ...] = ()
 
     @field_validator("timezone")
     @classmethod
@@ -151,6 +153,9 @@ class OrgConfig(Strict):
 
     def order_type(self, code: str) -> OrderType | None:
         return next((t for t in self.order_types if t.code == code), None)
+
+    def campaign(self, code: str) -> Campaign | None:
+        return next((c for c in self.campaigns if c.code == code), None)
 
     @cached_property
     def derived_order(self) -> tuple[DerivedMetric, ...]:

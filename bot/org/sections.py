@@ -210,10 +210,15 @@ class _MetricRule(_RuleBase):
 
 
 class PacingRule(_MetricRule):
-    """Month-to-date actual below ``threshold`` percent of the month-to-date plan."""
+    """Month-to-date actual below ``threshold`` percent of the month-to-date plan.
+
+    With ``campaign``: the campaign's total against its target spread over its days; on the
+    cost metric (``ads_cost``) of a campaign with a budget, the budget spent ABOVE
+    ``threshold`` percent of the time elapsed (burning it faster than planned)."""
 
     type: Literal["pacing"]
     threshold: float = Field(gt=0, le=1000)
+    campaign: Code | None = None
 
 
 class DailyRule(_MetricRule):

@@ -1,4 +1,5 @@
-"""Bring the catalogue in the database (departments, brands, stores) in line with the org file.
+"""Bring the catalogue in the database (departments, brands, stores, campaigns) in line with the
+org file.
 
 Idempotent: loading the same file twice changes nothing. Rows missing from the file are
 deactivated, never deleted, because reports, plans and members still point at them.
@@ -7,11 +8,13 @@ deactivated, never deleted, because reports, plans and members still point at th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.org.schema import OrgConfig
-from storage.repositories import catalog
+from storage.repositories import campaigns, catalog
+from storage.repositories.campaigns import CampaignFields
 from storage.repositories.catalog import UpsertOutcome
 
 
@@ -49,23 +52,34 @@ class SyncReport:
     departments: EntityChanges = field(default_factory=EntityChanges)
     brands: EntityChanges = field(default_factory=EntityChanges)
     stores: EntityChanges = field(default_factory=EntityChanges)
+    campaigns: EntityChanges = field(default_factory=EntityChanges)
 
     @property
     def changed(self) -> bool:
-        return self.departments.changed or self.brands.changed or self.stores.changed
+        return (
+            self.departments.changed
+            or self.brands.changed
+            or self.stores.changed
+            or self.campaigns.changed
+        )
 
     def lines(self) -> list[str]:
-        return [
+        lines = [
             f"departments: {self.departments.summary()}",
             f"brands: {self.brands.summary()}",
             f"stores: {self.stores.summary()}",
         ]
+        if self.campaigns.summary() != "none":
+            lines.append(f"campaigns: {self.campaigns.summary()}")
+        return lines
 
     def __str__(self) -> str:
         return "; ".join(self.lines())
 
 
-async def sync_org(session: AsyncSession, org: OrgConfig) -> SyncReport:
+async def sync_org(
+    session: AsyncSession, org: OrgConfig, *, now: datetime | None = None
+) -> SyncReport:
     """Upsert the file's catalogue and deactivate what it no longer lists. The caller commits."""
     report = SyncReport()
     department_ids = await _sync_departments(session, org, report.departments)
@@ -90,7 +104,31 @@ async def sync_org(session: AsyncSession, org: OrgConfig) -> SyncReport:
     report.departments.deactivated = await catalog.deactivate_departments_except(
         session, [d.code for d in org.departments]
     )
+    await _sync_campaigns(session, org, report.campaigns, now or datetime.now(UTC))
     return report
+
+
+async def _sync_campaigns(
+    session: AsyncSession, org: OrgConfig, changes: EntityChanges, now: datetime
+) -> None:
+    """The file's campaigns; those created in chat or by a plan file are left alone."""
+    for item in org.campaigns:
+        fields = CampaignFields(
+            code=item.code,
+            name=item.name,
+            start=item.start,
+            end=item.end,
+            store_codes=item.stores,
+            brand_codes=item.brands,
+            budget=item.budget,
+            targets=dict(item.targets),
+            owners=item.owners,
+        )
+        _, outcome = await campaigns.upsert(session, fields, source="org", now=now)
+        changes.record(item.code, outcome)
+    changes.deactivated = await campaigns.deactivate_except(
+        session, "org", [c.code for c in org.campaigns]
+    )
 
 
 async def _sync_departments(

@@ -29,6 +29,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.plan_campaigns import CAMPAIGN_SHEET_NAMES
 from bot.domain.plan_file import file_kind
 from bot.domain.plan_reader import PLAN_COLUMNS, PLAN_SHEET_NAMES, WEIGHT_SHEET_NAMES
 from bot.domain.text_norm import normalize
@@ -187,7 +188,7 @@ def _xlsx_is_plan(path: Path) -> bool:
     book = load_workbook(path, read_only=True, data_only=True)
     try:
         names = {normalize(name) for name in book.sheetnames}
-        if names & (PLAN_SHEET_NAMES | WEIGHT_SHEET_NAMES):
+        if names & (PLAN_SHEET_NAMES | WEIGHT_SHEET_NAMES | CAMPAIGN_SHEET_NAMES):
             return True
         sheet = book.worksheets[0]
         for row in sheet.iter_rows(max_row=5, values_only=True):

@@ -19,6 +19,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.months import YearMonth
+from bot.domain.plan_campaigns import CampaignRow
 from bot.domain.plan_file import parse_plan_file
 from bot.domain.plan_preview import PlanChange, PlanPreview, PlanTarget, StorePlan
 from bot.domain.plan_rows import ParsedPlanFile, PlanFileContext, PlanMetricSpec, PlanProblem
@@ -30,7 +31,9 @@ from bot.roles import Role
 from bot.services import person_targets as people
 from bot.services.scope import Scope
 from storage.models import Member, Plan, Store
+from storage.repositories import campaigns
 from storage.repositories import plans as plan_repo
+from storage.repositories.campaigns import CampaignFields
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +132,8 @@ async def preview_parsed(
             )
         )
     current = tuple(await _with_current(session, wanted))
-    return PlanPreview(current, parsed.skipped, await people.preview_people(session, org, parsed))
+    personal = await people.preview_people(session, org, parsed)
+    return PlanPreview(current, parsed.skipped, personal, parsed.campaigns)
 
 
 async def _with_current(session: AsyncSession, wanted: Sequence[PlanChange]) -> list[PlanChange]:
@@ -233,6 +237,8 @@ async def apply_preview(
     if personal is None:
         return ApplyOutcome(fresh=await _fresh(session, preview), moved=1)
     written += personal
+    for campaign in preview.campaigns:
+        await campaigns.upsert(session, campaign_fields(campaign), source="plan", now=now)
     log.info("plans applied written=%d source=%s by=%s", written, source, member_id)
     return ApplyOutcome(written=written)
 
@@ -243,6 +249,7 @@ async def _fresh(session: AsyncSession, preview: PlanPreview) -> PlanPreview:
         tuple(await _with_current(session, preview.changes)),
         preview.skipped,
         tuple(await people.with_current(session, preview.people)),
+        preview.campaigns,
     )
 
 
@@ -332,4 +339,17 @@ async def store_plan(
         tuple(targets),
         changed_at=change[0] if change else None,
         changed_by=change[1] if change else None,
+    )
+
+
+def campaign_fields(row: CampaignRow) -> CampaignFields:
+    """A campaigns-sheet row as the campaign it declares (created or updated as it says)."""
+    return CampaignFields(
+        code=row.code,
+        name=row.name,
+        start=row.start,
+        end=row.end,
+        store_codes=row.stores,
+        budget=row.budget,
+        targets=dict(row.targets),
     )

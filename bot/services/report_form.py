@@ -23,6 +23,7 @@ from bot.roles import Role
 from bot.services.reporting import backfill_days
 from bot.views.safe import user_params, user_text
 from storage.models import Member
+from storage.repositories import campaigns as campaign_repo
 from storage.repositories import plans, reports
 from storage.repositories.reports import StaleReportError, StoredReport
 
@@ -161,7 +162,7 @@ class SaveOutcome:
 async def save(session: AsyncSession, draft: Draft, member: Member, now: datetime) -> SaveOutcome:
     """Save the draft, or report who changed the same report in the meantime (then rebase)."""
     try:
-        _, revision, changes = await reports.save_report(
+        report_id, revision, changes = await reports.save_report(
             session,
             subject_key=draft.subject.key,
             store_id=draft.subject.store_id,
@@ -180,6 +181,8 @@ async def save(session: AsyncSession, draft: Draft, member: Member, now: datetim
             draft.rebase(current.revision, current.values)
         name = await reports.member_name(session, current.updated_by_id) if current else None
         return SaveOutcome(conflict=current, conflict_by=name)
+    if draft.campaign_set and draft.subject.member_id is not None:
+        await campaign_repo.set_report_campaign(session, report_id, draft.campaign_id)
     return SaveOutcome(revision=revision, changes=changes)
 
 

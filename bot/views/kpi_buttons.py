@@ -25,7 +25,7 @@ Choice = tuple[str, str, int]  # button text, view, subject id
 
 
 class KpiCallback(CallbackData, prefix="kpi"):
-    v: str  # s store | b brand | a all | d dept | m me
+    v: str  # s store | b brand | a all | d dept | m me | c campaign
     i: int = 0  # store / brand / department id
     p: str = "m"  # m month | w week | YYYY-MM
 

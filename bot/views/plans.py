@@ -164,6 +164,10 @@ def preview_text(
         lines.append(t("plan.import.weights", weights=weights_text(change.new_weights, month, t)))
     if preview.people:
         lines += people_lines(org, preview.people, t)
+    for campaign in preview.campaigns:  # the optional campaigns sheet
+        dates = f"{campaign.start:%d/%m}–{campaign.end:%d/%m/%Y}"
+        name, stores = user_text(campaign.name), user_text(", ".join(campaign.stores))
+        lines.append(t("campaign.plan.line", name=name, dates=dates, stores=stores))
     if preview.has_changes:
         if buttons:
             lines += ["", t("plan.import.confirm_hint")]

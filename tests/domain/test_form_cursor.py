@@ -9,7 +9,8 @@ from datetime import date
 
 import pytest
 
-from bot.domain.form_cursor import FormCursor
+from bot.domain.campaign_draft import CampaignDraft
+from bot.domain.form_cursor import FormCursor, new_run_id
 from bot.domain.order_draft import OrderDraft
 from bot.domain.report_draft import Draft
 from bot.domain.report_subject import Subject
@@ -33,7 +34,14 @@ def order_draft() -> OrderDraft:
     return OrderDraft.start(order_type)
 
 
-DRAFTS = pytest.mark.parametrize("make", [report_draft, order_draft], ids=["report", "order"])
+def campaign_draft() -> CampaignDraft:
+    # The campaign form asks fixed questions; the cursor checks run on the shared fields.
+    return CampaignDraft(rid=new_run_id(), fields=list(FIELDS), required=list(REQUIRED))
+
+
+DRAFTS = pytest.mark.parametrize(
+    "make", [report_draft, order_draft, campaign_draft], ids=["report", "order", "campaign"]
+)
 Make = Callable[[], FormCursor[float]]
 
 

@@ -40,8 +40,10 @@ def test_demo_org_has_every_job_in_its_timezone(org: OrgConfig) -> None:
         "reminder",
         "escalation",
         "alerts",
+        "campaign_alerts",
         "alert_escalation",
         "daily_digest",
+        "campaign_closing",
         "order_summary",
         "order_sla",
         "weekly_digest",
@@ -56,7 +58,7 @@ def test_nudge_only_when_configured(org: OrgConfig) -> None:
     schedules = org.schedules.model_copy(update={"nudge": None})
     without = org.model_copy(update={"schedules": schedules})
     assert "nudge" not in [s.name for s in job_specs(without)]
-    assert len(job_specs(without)) == 10
+    assert len(job_specs(without)) == 12
 
 
 def test_reminder_fires_at_10_30_local_which_is_03_30_utc(org: OrgConfig) -> None:

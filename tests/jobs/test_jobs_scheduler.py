@@ -47,8 +47,10 @@ async def test_scheduler_has_one_job_per_spec_with_its_name_as_id(
         "reminder",
         "escalation",
         "alerts",
+        "campaign_alerts",
         "alert_escalation",
         "daily_digest",
+        "campaign_closing",
         "order_summary",
         "order_sla",
         "weekly_digest",
@@ -157,7 +159,8 @@ async def test_catch_up_uses_the_configured_grace(
     short = org.model_copy(update={"report": org.report.model_copy(update={"grace_hours": 0.25})})
     clock.set(local(11, 0))
     statuses = by_name(await catch_up(session_factory, short, clock, default_handlers()))
-    assert set(statuses) - INTERVAL_JOBS == {"escalation", "alerts"}  # both at 11:00
+    # all at 11:00
+    assert set(statuses) - INTERVAL_JOBS == {"escalation", "alerts", "campaign_alerts"}
 
 
 async def test_catch_up_of_weekly_digest_on_monday_morning(

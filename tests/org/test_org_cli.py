@@ -84,6 +84,7 @@ def test_load_twice(tmp_path: Path) -> None:
         "departments: 5 unchanged",
         "brands: 3 unchanged",
         "stores: 7 unchanged",
+        "campaigns: 2 unchanged",
     ]
 
 
