@@ -1,11 +1,14 @@
-"""KPI performance on 500 stores × 400 days × 12 metrics (2.4 M daily values).
+"""KPI performance on 500 stores × 400 days × 12 metrics (2.4 M daily values), three platforms.
 
-Generates the data with bulk inserts (sqlite3 executemany / PostgreSQL COPY), then prints:
-the KPI queries for a store, a brand and all stores; /kpi end to end through the sandbox
-(command sent to photo received) p50 / p95; chart render time against a bare matplotlib script
-drawing the same figure; the longest event-loop stall while 20 /kpi run at once.
+Generates the data with bulk inserts (sqlite3 executemany / PostgreSQL COPY) and computes the
+rollups from it (as `opsbot db rebuild-rollups`), then prints: the KPI queries for a store, a
+brand, a channel and all stores; /kpi <store>, /kpi <brand>, /kpi shopee and /kpi all end to
+end through the sandbox (command sent to photo received) p50 / p95, each against the bare
+matplotlib render of the same figure plus its queries measured in the same run; chart render
+time against the bare script; the longest event-loop stall of every round while 20 /kpi (stores,
+a channel, everything) run at once. Campaigns and personal targets are not part of this build.
 
-    .venv/bin/python bench/kpi_bench.py [--backend sqlite|postgres] [--runs 30]
+    .venv/bin/python bench/kpi_bench.py [--backend sqlite|postgres] [--runs 30] [--scale 1.0]
 
 PostgreSQL: TEST_POSTGRES_URL or postgresql+asyncpg://postgres@127.0.0.1:5432/test; the data
 lives in a schema of its own, dropped at the end.
@@ -20,8 +23,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from kpi_bench_chart import bare_store_chart
-from kpi_bench_data import AS_OF, BOD_IDS, BRANDS, DAYS, NOW, STORES, bench_database, bench_org
+import kpi_bench_data as data
+from kpi_bench_chart import bare_overview_chart, bare_store_chart
+from kpi_bench_data import AS_OF, BOD_IDS, NOW, bench_database, bench_org
 from kpi_bench_stall import concurrent_stall
 
 from bot.app import BotOptions, BotRuntime, create_bot
@@ -33,6 +37,7 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.sandbox.client import SandboxUser
 from bot.sandbox.server import SANDBOX_TOKEN, SandboxServer
+from bot.services import channels
 from bot.services import kpi as service
 from bot.services.scope import scope_of
 from bot.views import kpi as views
@@ -67,6 +72,7 @@ async def queries(database: Database, org: OrgConfig, runs: int) -> None:
         targets = {
             "store": service.store_target(scope, scope.stores[0].id),
             "brand": service.brand_target(scope, brand.id),
+            "shop": channels.channel_target(scope, "shopee", "Shopee"),
             "all": service.all_target(scope, "all"),
         }
         for name, target in targets.items():
@@ -135,6 +141,47 @@ async def render_ratio(database: Database, org: OrgConfig, runs: int) -> None:
     )
 
 
+async def bare_baseline(database: Database, org: OrgConfig, command: str, runs: int) -> list[float]:
+    """The same view's queries (``store_set_kpi``) plus the same figure drawn by the bare
+    matplotlib script, in this process: what /kpi costs without the bot around it."""
+    period = month_period(AS_OF.year, AS_OF.month)
+    t = Translator("vi")
+    async with database.session_factory() as session:
+        bod = await session.get(Member, 1)
+        assert bod is not None
+        scope = await scope_of(session, bod)
+        text = command.split(" ", 1)[1]
+        if text == "all":
+            target = service.all_target(scope, t("kpi.all"))
+        elif text == "shopee":
+            target = channels.channel_target(scope, "shopee", "Shopee")
+        else:
+            found = service.find_targets(scope, text)[0].candidate
+            target = (
+                service.store_target(scope, found.id)
+                if found.kind == "store"
+                else service.brand_target(scope, found.id)
+            )
+        assert target is not None
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            view = await service.store_set_kpi(
+                session, org, target, period, AS_OF, now=NOW, with_heatmap=target.kind != "store"
+            )
+            if target.kind == "store":
+                bare_store_chart(views.store_chart(view, org, t, target.name))
+            else:
+                bare_overview_chart(views.overview_chart(view, org, t, target.name))
+            samples.append(time.perf_counter() - started)
+    return samples
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
 async def end_to_end(database: Database, org: OrgConfig, runs: int) -> None:
     clock = FrozenClock(NOW)
     async with SandboxServer() as server:
@@ -148,20 +195,30 @@ async def end_to_end(database: Database, org: OrgConfig, runs: int) -> None:
         await runtime.start()
         await chart_run.warm_up()
         user = SandboxUser(server, BOD_IDS[0], f"BOD {BOD_IDS[0]}")
+        few = max(5, runs // 3) + 1
         try:
             for name, commands in (
-                ("/kpi <store>", [f"/kpi S{(n * 37) % STORES:03d}" for n in range(runs + 1)]),
-                ("/kpi <brand>", [f"/kpi B{n % BRANDS:02d}" for n in range(max(5, runs // 3) + 1)]),
-                ("/kpi all", ["/kpi all"] * (max(5, runs // 3) + 1)),
+                ("/kpi <store>", [f"/kpi S{(n * 37) % data.STORES:03d}" for n in range(runs + 1)]),
+                ("/kpi <brand>", [f"/kpi B{n % data.BRANDS:02d}" for n in range(few)]),
+                ("/kpi shopee", ["/kpi shopee"] * few),
+                ("/kpi all", ["/kpi all"] * few),
             ):
-                samples = []
+                samples, bare = [], []
                 for command in commands:  # a different store or brand each time
                     started = time.perf_counter()
                     await user.send(command)
                     await user.next_photo(timeout=30)
                     samples.append(time.perf_counter() - started)
                     user.drain()
-                print(f"{name:12} end to end (command → photo): {summary(samples[1:])}")
+                    # interleaved, so that a noisy moment hits both alike
+                    bare += await bare_baseline(database, org, command, 1)
+                ours, base = samples[1:], bare[1:]
+                print(
+                    f"{name:12} end to end (command → photo): {summary(ours)}; bare queries + "
+                    f"matplotlib: {summary(base)}; ratio p50 "
+                    f"{statistics.median(ours) / statistics.median(base):.2f}, p95 "
+                    f"{p95(ours) / p95(base):.2f}"
+                )
         finally:
             user.close()
             await runtime.stop()
@@ -173,9 +230,15 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--queries-only", action="store_true")
     parser.add_argument("--keep", help="SQLite only: keep the generated file here and reuse it")
+    parser.add_argument("--scale", type=float, default=1.0, help="stores and days × this")
     args = parser.parse_args()
+    if args.scale != 1.0:
+        data.configure(args.scale)
     org = bench_org()
-    print(f"backend {args.backend}: {STORES} stores, {BRANDS} brands, {DAYS} days, 12 metrics")
+    print(
+        f"backend {args.backend}: {data.STORES} stores, {data.BRANDS} brands, {data.DAYS} days, "
+        "12 metrics"
+    )
     async with bench_database(args.backend, org, args.keep) as database:
         await queries(database, org, args.runs)
         if args.queries_only:

@@ -84,3 +84,45 @@ def bare_store_chart(data: Any) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, pil_kwargs={"compress_level": 3})
     return buffer.getvalue()
+
+
+def bare_overview_chart(data: Any) -> bytes:
+    """The overview figure (tiles, ranking bars, store × day heatmap) in plain matplotlib."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8.0, 11.0), dpi=110, facecolor="white")
+    FigureCanvasAgg(figure)
+    overview = data.overview
+    figure.text(0.04, 0.985, overview.title, fontsize=17, fontweight="bold", va="top")
+    figure.text(0.04, 0.955, overview.subtitle, fontsize=12, color="#555555", va="top")
+    for index, tile in enumerate(data.tiles):
+        x = 0.04 + index * 0.31
+        figure.text(x, 0.89, tile.label, fontsize=11)
+        figure.text(x, 0.865, tile.value, fontsize=17, fontweight="bold")
+        figure.text(x, 0.845, tile.detail, fontsize=10.5)
+    items = sorted(overview.items, key=lambda i: -(i.attainment or 0.0))
+    if len(items) > overview.limit:
+        half = overview.limit // 2
+        items = items[:half] + items[-(overview.limit - half) :]
+    ranking = figure.add_axes((0.30, 0.39, 0.66, 0.40))
+    positions = list(range(len(items)))[::-1]
+    values = [i.attainment or 0.0 for i in items]
+    ranking.barh(positions, values, height=0.65)
+    ranking.set_yticks(positions, [i.label for i in items], fontsize=11)
+    ranking.axvline(1.0, linestyle="--")
+    for position, item, value in zip(positions, items, values, strict=True):
+        ranking.text(
+            value, position, f"{value * 100:.0f}%  {item.note}", va="center", fontsize=10.5
+        )
+    heat = figure.add_axes((0.30, 0.05, 0.66, 0.23))
+    cells = np.array(
+        [[np.nan if v is None else v for v in row] for row in data.heatmap.cells] or [[np.nan]],
+        dtype=float,
+    )
+    heat.imshow(np.ma.masked_invalid(cells), aspect="auto", vmin=0.6, vmax=1.2)
+    heat.set_yticks(range(len(data.heatmap.rows)), data.heatmap.rows, fontsize=10)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, pil_kwargs={"compress_level": 3})
+    return buffer.getvalue()

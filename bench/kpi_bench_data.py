@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import text
 
 from bot.domain.periods import month_key, months_touched
 from bot.org.schema import OrgConfig
 from bot.org.sync import sync_org
 from storage.database import Database, open_database
 from storage.models import Member
-from storage.repositories import catalog
+from storage.repositories import catalog, rollups
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ORG = ROOT / "examples" / "demo-org.yaml"
@@ -32,10 +33,20 @@ NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)  # 09:00 in Ho Chi Minh City
 AS_OF = date(2026, 11, 20)
 FIRST_DAY = AS_OF - timedelta(days=DAYS - 1)
 BOD_IDS = range(9000, 9020)
+PLATFORMS = ("shopee", "tiktok", "pos")
+
+
+def configure(scale: float) -> None:
+    """Shrink (or grow) the data set: stores and days times ``scale``, brands in proportion."""
+    global STORES, BRANDS, DAYS, FIRST_DAY
+    STORES = max(30, round(500 * scale))
+    BRANDS = max(3, round(50 * scale))
+    DAYS = max(40, round(400 * scale))
+    FIRST_DAY = AS_OF - timedelta(days=DAYS - 1)
 
 
 def bench_org() -> OrgConfig:
-    """The demo org with 50 brands and 500 stores, all reported by Growth."""
+    """The demo org with 50 brands and 500 stores on three platforms, all reported by Growth."""
     raw = yaml.safe_load(DEMO_ORG.read_text(encoding="utf-8"))
     # The demo's campaigns (and their alert rules) name stores and brands replaced below.
     raw.pop("campaigns", None)
@@ -46,7 +57,7 @@ def bench_org() -> OrgConfig:
             "code": f"S{s:03d}",
             "name": f"Gian hàng Mỹ Phẩm {s}",
             "brand": f"B{s % BRANDS:02d}",
-            "platform": "shopee",
+            "platform": PLATFORMS[s % len(PLATFORMS)],
             "department": "growth",
         }
         for s in range(STORES)
@@ -204,6 +215,21 @@ async def _copy_postgres(connection: Any, reports: list, values: list) -> None:
     )
 
 
+async def rebuild_rollups(database: Database) -> None:
+    """The bulk load bypasses the write path, so the rollups are computed afterwards, as
+    `opsbot db rebuild-rollups` does."""
+    started = time.perf_counter()
+    async with database.session_factory() as session, session.begin():
+        monthly, daily = await rollups.rebuild(session)
+    async with database.session_factory() as session, session.begin():
+        for table in ("monthly_rollups", "daily_rollups"):
+            await session.execute(text(f"ANALYZE {table}"))
+    print(
+        f"rebuilt rollups ({monthly} monthly rows, {daily} daily rows) in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+
+
 @asynccontextmanager
 async def bench_database(backend: str, org: OrgConfig, keep: str | None = None) -> Any:
     keys = metric_keys(org)
@@ -220,6 +246,7 @@ async def bench_database(backend: str, org: OrgConfig, keep: str | None = None) 
                     f"generated {STORES}×{DAYS}×{len(keys)} values in "
                     f"{time.perf_counter() - started:.1f} s (sqlite3 executemany)"
                 )
+                await rebuild_rollups(database)
             try:
                 yield database
             finally:
@@ -239,6 +266,7 @@ async def bench_database(backend: str, org: OrgConfig, keep: str | None = None) 
             f"generated {STORES}×{DAYS}×{len(keys)} values in "
             f"{time.perf_counter() - started:.1f} s (COPY)"
         )
+        await rebuild_rollups(database)
         try:
             yield database
         finally:

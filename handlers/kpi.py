@@ -18,16 +18,19 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 
 from bot.charts import run as charts
 from bot.domain.campaigns import CampaignInfo
+from bot.domain.channels import platform_of_id
 from bot.domain.kpi_ask import Ask, period_of_code, read_args
 from bot.domain.kpi_results import Target
 from bot.domain.periods import Period
 from bot.domain.records import DepartmentRow
+from bot.domain.search import EXACT_NAME
 from bot.roles import ALL_ROLES, OVERSEERS, REPORTERS, Role
 from bot.services import campaigns as campaign_service
+from bot.services import channels, person_kpi, service_kpi
 from bot.services import kpi as service
-from bot.services import person_kpi, service_kpi
 from bot.services.scope import Scope, scope_of
 from bot.views import campaigns as campaign_views
+from bot.views import channels as channel_views
 from bot.views import kpi as views
 from bot.views import kpi_buttons as buttons
 from bot.views import people as people_views
@@ -48,6 +51,7 @@ BUTTON_VIEWS: dict[str, frozenset[Role]] = {
     "d": OVERSEERS,
     "m": REPORTERS,
     "c": ALL_ROLES,  # a campaign picked among several matches
+    "p": ALL_ROLES,  # a channel's period buttons
 }
 
 
@@ -132,14 +136,17 @@ async def kpi_command(message: Message, command: CommandObject, ctx: Ctx) -> Non
 
 
 async def _find_and_show(viewer: Viewer, ask: Ask) -> None:
-    """The one store or brand the text names, the candidates to pick from, or not found."""
+    """The one store or brand the text names, else the channel (platform) it names, the
+    candidates to pick from, or not found."""
     t = viewer.ctx.t
     matches = service.find_targets(viewer.scope, ask.text)
+    exact = any(m.quality <= EXACT_NAME for m in matches)
+    if not exact and await _show_channel(viewer, ask):
+        return
     if not matches and await _campaign_branch(viewer, ask.text):
         return
     if not matches:
-        text = t("kpi.not_found", query=views.quote(ask.text), example=viewer.example)
-        await _say(viewer, text)
+        await _say_not_found(viewer, ask)
         return
     if len(matches) > 1:
         keyboard = buttons.matches_keyboard(matches, ask.code)
@@ -154,6 +161,27 @@ async def _find_and_show(viewer: Viewer, ask: Ask) -> None:
     await show_target(viewer, target, ask.period, ask.code)
 
 
+async def _show_channel(viewer: Viewer, ask: Ask) -> bool:
+    """A platform word (``shopee``, ``tiktok``, ``pos``) names the platform's stores in the
+    member's scope; when none of them is theirs the answer is the one for an unknown name.
+    False when the text names no platform of the org."""
+    platform = channels.find_channel(viewer.ctx.org, ask.text)
+    if platform is None:
+        return False
+    name = channel_views.channel_title(platform, viewer.ctx.t)
+    target = channels.channel_target(viewer.scope, platform, name)
+    if target is None:
+        await _say_not_found(viewer, ask)
+    else:
+        await show_target(viewer, target, ask.period, ask.code)
+    return True
+
+
+async def _say_not_found(viewer: Viewer, ask: Ask) -> None:
+    t = viewer.ctx.t
+    await _say(viewer, t("kpi.not_found", query=views.quote(ask.text), example=viewer.example))
+
+
 async def show_target(
     viewer: Viewer, target: Target | None, period: Period, code: str, extra: tuple[str, ...] = ()
 ) -> None:
@@ -163,7 +191,7 @@ async def show_target(
     if target is None:
         await _say(viewer, ctx.t("kpi.stale"))
         return
-    example = target.code if target.kind in ("store", "brand", "all") else viewer.example
+    example = target.code if target.kind in ("store", "brand", "all", "channel") else viewer.example
     if period.start > viewer.today:
         await _say_future(viewer, period, example)
         return
@@ -175,7 +203,11 @@ async def show_target(
         await _say_empty(viewer, target.name, period, example)
         return
     title = target.name if target.kind != "store" else f"{target.code} · {target.name}"
-    caption = views.store_set_caption(view, ctx.org, ctx.t)
+    economics: list[str] = []
+    if target.kind == "channel":
+        found = channels.view_economics(ctx.org, view)
+        economics = list(channel_views.economics_lines(found, ctx.org, ctx.t))
+    caption = views.store_set_caption(view, ctx.org, ctx.t, economics)
     if extra:
         caption = views.fit([caption, "", *extra])
     brands = service.brands_in_scope(viewer.scope)
@@ -423,6 +455,12 @@ def _target_of(viewer: Viewer, view: str, target_id: int) -> Target | None:
         return service.brand_target(viewer.scope, target_id)
     if view == "a" and target_id == 0:
         return service.all_target(viewer.scope, viewer.ctx.t("kpi.all"))
+    if view == "p":
+        platform = platform_of_id(target_id)
+        if platform is None:
+            return None
+        name = channel_views.channel_title(platform, viewer.ctx.t)
+        return channels.channel_target(viewer.scope, platform, name)
     return None
 
 

@@ -3,7 +3,8 @@
 Daily (after the escalation): coverage of yesterday's reports, the month-to-date attainment
 chart, the leading and lagging stores, the open alerts. Weekly (last week) and monthly (last
 month): the period's attainment chart and the month's workbook from the export builder. Each
-digest is at most two messages; long lists are summarised to fit Telegram's limits. The board's
+digest also carries the brand × channel table (GMV, attainment, ROAS) as an image when there is
+more than one brand or channel; long lists are summarised to fit Telegram's limits. The board's
 group chat receives it, or every bod member when the org file names no chat.
 
 The ranking reuses the /kpi views (``bot.views.kpi``) so the digest reads like /kpi.
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.charts.data import AttainmentOverview, RankedItem
 from bot.charts.run import render
 from bot.delivery.payloads import document_payload, message_payload, photo_payload, with_note
+from bot.domain.kpi_results import StoreSetKpi
 from bot.domain.months import YearMonth
 from bot.domain.outbox import Priority
 from bot.domain.periods import Period, month_period, week_period
@@ -29,6 +31,7 @@ from bot.domain.punctuality import DueRule
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.roles import Role
+from bot.services.channels import brand_channel_cells
 from bot.services.export import build_export
 from bot.services.export_request import ExportRequest
 from bot.services.kpi import all_target, store_set_kpi
@@ -36,6 +39,7 @@ from bot.services.recognition import praise_of
 from bot.services.reminders import check_day
 from bot.services.scope import Scope
 from bot.views import alerts as texts
+from bot.views import channels as channel_views
 from bot.views import kpi as kpi_views
 from bot.views.recognition import praise_line
 from bot.views.safe import user_text
@@ -154,10 +158,10 @@ async def _chart(
     as_of: date,
     at: datetime,
     t: Translator,
-) -> tuple[bytes | None, list[RankedItem]]:
+) -> tuple[bytes | None, list[RankedItem], StoreSetKpi | None]:
     target = all_target(_everything(stores), org.name or "all")
     if target is None:
-        return None, []
+        return None, [], None
     view = await store_set_kpi(session, org, target, period, as_of, now=at)
     items = list(kpi_views.ranked_stores(view, org, t))
     metric = org.metric(view.primary)
@@ -172,10 +176,28 @@ async def _chart(
         labels=kpi_views.labels(t),
     )
     try:
-        return await render("attainment", overview), items
+        return await render("attainment", overview), items, view
     except Exception:
         log.exception("digest chart failed; the text goes alone")
-        return None, items
+        return None, items, view
+
+
+async def _channel_table(
+    org: OrgConfig, view: StoreSetKpi | None, stores: Sequence[Store], subtitle: str, t: Translator
+) -> bytes | None:
+    """The brand × channel table (GMV, attainment to date, ROAS) as an image; None when there
+    is nothing to compare (fewer than two brand × channel pairs with sales) or drawing fails."""
+    if view is None:
+        return None
+    cells = brand_channel_cells(org, view, stores)
+    if sum(c.gmv is not None for c in cells) < 2:
+        return None
+    table = channel_views.channel_table(cells, org, view.primary, subtitle, t)
+    try:
+        return await render("channel_table", table)
+    except Exception:
+        log.exception("digest channel table failed; the digest goes without it")
+        return None
 
 
 async def _queue(
@@ -211,6 +233,18 @@ async def _queue(
     return queued
 
 
+async def _queue_table(
+    session: AsyncSession, key: str, person: Audience, png: bytes, caption: str, now: datetime
+) -> int:
+    payload = photo_payload(png, caption, filename="channels.png", thread_id=person.topic)
+    return int(
+        await outbox.enqueue(
+            session, dedupe_key=f"{key}:{person.chat_id}:3", chat_id=person.chat_id,
+            kind="digest", payload=payload, priority=Priority.DIGEST, now=now,
+        )
+    )  # fmt: skip
+
+
 async def _workbook(
     session: AsyncSession, org: OrgConfig, stores: Sequence[Store], day: date, t: Translator
 ) -> tuple[bytes, str, str] | None:
@@ -244,7 +278,7 @@ async def _digest(
     members = list(await members_repo.list_members(session)) if kind == "daily" else []
     for person in people:
         t = Translator(person.locale)
-        png, items = await _chart(session, org, stores, period, as_of, at, t)
+        png, items, view = await _chart(session, org, stores, period, as_of, at, t)
         if kind == "daily":
             title = t("alert.digest.daily_title", day=texts.day_text(as_of))
             body = await _coverage_lines(session, org, as_of, at, t)
@@ -270,6 +304,12 @@ async def _digest(
         queued += await _queue(
             session, f"digest:{kind}:{period_key}", person, png, text, document, at, title
         )
+        subtitle = f"{texts.day_text(period.start)} – {texts.day_text(min(period.end, as_of))}"
+        table = await _channel_table(org, view, stores, subtitle, t)
+        if table is not None:
+            caption = t("channel.table.caption", period=subtitle)
+            queued += await _queue_table(session, f"digest:{kind}:{period_key}", person, table,
+                                         caption, at)  # fmt: skip
     return f"{kind} digest {period.label}: {queued} message(s) to {len(people)} chat(s)"
 
 

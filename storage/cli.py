@@ -111,6 +111,24 @@ def revision(
     typer.echo(_with_engine(url, work))
 
 
+@db_app.command("rebuild-rollups")
+def rebuild_rollups(database_url: str | None = DATABASE_URL_OPTION) -> None:
+    """Recompute the KPI rollups from the daily values, in one transaction (safe while the bot
+    runs: writes of values wait for it on PostgreSQL)."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.repositories import rollups
+
+    url = _resolve_url(database_url)
+
+    async def work(engine: AsyncEngine) -> tuple[int, int]:
+        async with AsyncSession(engine) as session, session.begin():
+            return await rollups.rebuild(session)
+
+    monthly, daily = _with_engine(url, work)
+    typer.echo(f"{_display(url)}: rollups rebuilt ({monthly} monthly rows, {daily} daily rows)")
+
+
 FORCE_OPTION = typer.Option(False, "--force", help="overwrite FILE if it exists")
 BACKUP_FILE = typer.Argument(..., help="where to write the copy, e.g. backups/opsbot.db")
 RESTORE_FILE = typer.Argument(..., help="a copy made by `opsbot db backup`")

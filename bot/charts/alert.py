@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from matplotlib.figure import Figure
+
 from bot.charts.base import (
     ACTUAL,
+    LINE,
     PLAN,
     STATUS_COLOURS,
     add_axes,
@@ -12,6 +15,8 @@ from bot.charts.base import (
     day_ticks,
     draw_bars,
     header,
+    legend_above,
+    lone_marker,
     mark_missing,
     new_figure,
     style_axes,
@@ -28,6 +33,10 @@ def render_alert_chart(data: AlertChart) -> bytes:
     reported, drawn as a grey cross), ``targets`` per day (None: no target that day), the
     ``breached`` days (bars drawn red), ``locale`` for the ``12,5tr`` axis. Returns PNG bytes.
     """
+    return to_png(alert_figure(data))
+
+
+def alert_figure(data: AlertChart) -> Figure:
     figure = new_figure(5.0)
     header(figure, data.title, data.subtitle)
     axes = add_axes(figure, (0.12, 0.12, 0.84, 0.62))
@@ -41,8 +50,9 @@ def render_alert_chart(data: AlertChart) -> bytes:
             where="mid",
             color=PLAN,
             linestyle="--",
-            linewidth=2,
+            linewidth=LINE,
             label=data.labels.plan,
+            **lone_marker(targets),
         )
     gaps = [i for i, v in enumerate(data.values) if v is None]
     mark_missing(axes, gaps, data.labels.missing)
@@ -61,5 +71,5 @@ def render_alert_chart(data: AlertChart) -> bytes:
     day_ticks(axes, data.days, max_labels=7)
     axes.set_ylim(bottom=0)
     if bars or targets or gaps:
-        axes.legend(loc="upper left", fontsize=10.5, frameon=False, ncols=3)
-    return to_png(figure)
+        legend_above(axes)
+    return figure

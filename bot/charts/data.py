@@ -159,3 +159,27 @@ class MeChart:
     tiles: tuple[Tile, ...] = ()
     locale: str = "vi"
     labels: ChartLabels = field(default_factory=ChartLabels)
+
+
+@dataclass(frozen=True)
+class ChannelTableCell:
+    """One brand on one channel: formatted texts and the attainment's status colour."""
+
+    gmv: str
+    attainment: str
+    roas: str
+    status: Status = "none"
+
+
+@dataclass(frozen=True)
+class ChannelTable:
+    """Brands (rows) × channels (columns); ``cells[row][column]`` is None where the brand has
+    no store on that channel."""
+
+    title: str
+    subtitle: str
+    brands: tuple[str, ...]
+    channels: tuple[str, ...]
+    cells: tuple[tuple[ChannelTableCell | None, ...], ...]
+    legend: str = ""  # what the three lines of a cell are
+    locale: str = "vi"

@@ -8,6 +8,7 @@ from matplotlib.collections import PolyCollection
 from bot.charts.base import (
     FONT,
     MISSING,
+    SMALL_TEXT,
     STATUS_COLOURS,
     add_axes,
     draw_tiles,
@@ -60,7 +61,7 @@ def _punctuality(axes: Axes, data: MeChart) -> None:
                 day.strftime("%d"),
                 ha="center",
                 va="top",
-                fontsize=9.5,
+                fontsize=SMALL_TEXT,
                 family=FONT,
             )
     axes.set_xlim(-0.2, max(len(days), 7) + 0.2)

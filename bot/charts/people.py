@@ -12,6 +12,7 @@ from bot.charts.base import (
     FONT,
     MISSING,
     PLAN,
+    SMALL_TEXT,
     add_axes,
     axes_title,
     compact_axis,
@@ -47,7 +48,7 @@ def _panel(axes: Axes, panel: OutputPanel, data: PeopleChart) -> None:
     values = [p.value or 0.0 for p in people]
     colours = [ACTUAL if p.value is not None else MISSING for p in people]
     draw_bars(axes, positions, values, colours=colours, thickness=0.6, horizontal=True)
-    axes.set_yticks(positions, [p.name for p in people], fontsize=11, family=FONT)
+    axes.set_yticks(positions, [p.name for p in people], fontsize=SMALL_TEXT, family=FONT)
     reported = [p.value for p in people if p.value is not None]
     right = max([*values, *(p.target or 0.0 for p in people), 1.0]) * 1.3
     # Every target mark in one line, broken by NaN: one artist instead of one per person.
@@ -65,7 +66,7 @@ def _panel(axes: Axes, panel: OutputPanel, data: PeopleChart) -> None:
             position,
             text,
             va="center",
-            fontsize=10.5,
+            fontsize=SMALL_TEXT,
             family=FONT,
         )
     if reported and not any(p.target is not None for p in people):

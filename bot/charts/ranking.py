@@ -7,9 +7,11 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
 
 from bot.charts.base import (
     FONT,
+    SMALL_TEXT,
     STATUS_COLOURS,
     add_axes,
     axes_title,
@@ -27,6 +29,7 @@ _HEAT = LinearSegmentedColormap.from_list(
     "attainment", [STATUS_COLOURS["bad"], STATUS_COLOURS["warn"], STATUS_COLOURS["good"]]
 ).with_extremes(bad="#eeeeee")
 HEAT_LOW, HEAT_HIGH = 0.6, 1.2  # a day under 60% of its target is as red as it gets
+MIN_HEAT_COLUMNS = 7
 
 
 def status_of(attainment: float | None) -> Status:
@@ -51,18 +54,22 @@ def draw_ranking(axes: Axes, overview: AttainmentOverview) -> None:
     colours = [STATUS_COLOURS[status_of(item.attainment)] for item in items]
     positions = list(range(len(items)))[::-1]  # best at the top
     draw_bars(axes, positions, values, colours=colours, thickness=0.65, horizontal=True)
-    axes.set_yticks(positions, labels, fontsize=11, family=FONT)
+    axes.set_yticks(positions, labels, fontsize=SMALL_TEXT, family=FONT)
     axes.axvline(1.0, color="#424242", linestyle="--", linewidth=1.2)
     right = max([1.2, *values]) * 1.45
     axes.set_xlim(0, right)
     percent_axis(axes)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.tick_params(axis="x", labelsize=10.5)
+    axes.tick_params(axis="x", labelsize=SMALL_TEXT)
     for position, item, value in zip(positions, items, values, strict=True):
-        text = "—" if item.attainment is None else f"{item.attainment * 100:.0f}%"
-        if item.note:
-            text += f"  {item.note}"
-        axes.text(value + right * 0.01, position, text, va="center", fontsize=10.5, family=FONT)
+        # No attainment (no plan yet): the note alone (its GMV), not a dash before it.
+        if item.attainment is None:
+            text = item.note or "—"
+        else:
+            text = f"{item.attainment * 100:.0f}%" + (f"  {item.note}" if item.note else "")
+        axes.text(
+            value + right * 0.01, position, text, va="center", fontsize=SMALL_TEXT, family=FONT
+        )
     title = overview.labels.attainment
     if left_out:
         title += "  (" + overview.labels.more.format(count=left_out) + ")"
@@ -77,9 +84,11 @@ def draw_heatmap(axes: Axes, heatmap: Heatmap, title: str) -> None:
     axes.imshow(
         masked, aspect="auto", cmap=_HEAT, vmin=HEAT_LOW, vmax=HEAT_HIGH, interpolation="nearest"
     )
-    axes.set_yticks(range(len(heatmap.rows)), heatmap.rows, fontsize=10, family=FONT)
+    axes.set_yticks(range(len(heatmap.rows)), heatmap.rows, fontsize=SMALL_TEXT, family=FONT)
     day_ticks(axes, heatmap.days, max_labels=8)
-    axes.tick_params(axis="x", labelsize=10)
+    # A week's width at least: the first day of a month is one column, not a wall of colour.
+    axes.set_xlim(-0.5, max(len(heatmap.days), MIN_HEAT_COLUMNS) - 0.5)
+    axes.tick_params(axis="x", labelsize=SMALL_TEXT)
     axes_title(axes, title)
     for spine in axes.spines.values():
         spine.set_visible(False)
@@ -104,6 +113,10 @@ def render_attainment_overview(data: AttainmentOverview) -> bytes:
 
 def render_overview_chart(data: OverviewChart) -> bytes:
     """A brand, department or everything: tiles, ranking, then the store × day heatmap."""
+    return to_png(overview_figure(data))
+
+
+def overview_figure(data: OverviewChart) -> Figure:
     figure = new_figure(11.0)
     header(figure, data.overview.title, data.overview.subtitle)
     draw_tiles(figure, data.tiles, top=0.915, bottom=0.835)
@@ -114,4 +127,4 @@ def render_overview_chart(data: OverviewChart) -> bytes:
     heat_top = tiles_bottom - ranking_height - 0.11
     heat = add_axes(figure, (0.30, 0.05, 0.66, heat_top - 0.05))
     draw_heatmap(heat, data.heatmap, data.overview.labels.day_vs_plan)
-    return to_png(figure)
+    return figure

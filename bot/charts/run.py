@@ -29,6 +29,7 @@ RENDERERS = {
     "me": ("bot.charts.me", "render_me_chart"),
     "service": ("bot.charts.service", "render_service_chart"),
     "campaign": ("bot.charts.campaign", "render_campaign_chart"),
+    "channel_table": ("bot.charts.channels", "render_channel_table"),
 }
 
 PARENT_CHECK_SECONDS = 0.5

@@ -4,10 +4,12 @@ and daily bars against daily targets (days without a report marked, not drawn as
 from __future__ import annotations
 
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from bot.charts.base import (
     ACTUAL,
     FORECAST,
+    LINE,
     PLAN,
     add_axes,
     axes_title,
@@ -16,6 +18,8 @@ from bot.charts.base import (
     draw_bars,
     draw_tiles,
     header,
+    legend_above,
+    lone_marker,
     mark_missing,
     new_figure,
     style_axes,
@@ -25,6 +29,10 @@ from bot.charts.data import StoreChart
 
 
 def render_store_chart(data: StoreChart) -> bytes:
+    return to_png(store_figure(data))
+
+
+def store_figure(data: StoreChart) -> Figure:
     figure = new_figure(10.0)
     header(figure, data.title, data.subtitle)
     tiles_bottom = 0.70 if len(data.tiles) > 3 else 0.80
@@ -32,7 +40,7 @@ def render_store_chart(data: StoreChart) -> bytes:
     top = tiles_bottom - 0.05
     _cumulative(add_axes(figure, (0.12, top - 0.30, 0.84, 0.30)), data)
     _daily(add_axes(figure, (0.12, 0.06, 0.84, top - 0.44)), data)
-    return to_png(figure)
+    return figure
 
 
 def _cumulative(axes: Axes, data: StoreChart) -> None:
@@ -48,25 +56,34 @@ def _cumulative(axes: Axes, data: StoreChart) -> None:
             *zip(*plan, strict=True),
             color=PLAN,
             linestyle="--",
-            linewidth=2,
+            linewidth=LINE,
             label=data.labels.plan,
+            **lone_marker(plan),
         )
     if forecast:
         axes.plot(
             *zip(*forecast, strict=True),
             color=FORECAST,
             linestyle=":",
-            linewidth=2.5,
+            linewidth=LINE + 0.5,
             label=data.labels.forecast,
+            **lone_marker(forecast),
         )
     if actual:
-        axes.plot(*zip(*actual, strict=True), color=ACTUAL, linewidth=3, label=data.labels.actual)
+        axes.plot(
+            *zip(*actual, strict=True),
+            color=ACTUAL,
+            linewidth=LINE + 1,
+            label=data.labels.actual,
+            zorder=3,
+            **lone_marker(actual),
+        )
     axes_title(axes, f"{data.metric_label} · {data.labels.cumulative}")
     compact_axis(axes, data.locale)
     day_ticks(axes, data.days)
     axes.set_ylim(bottom=0)
     if actual or plan:
-        axes.legend(loc="upper left", fontsize=10.5, frameon=False)
+        legend_above(axes)
 
 
 def _present(values: tuple[float | None, ...]) -> list[tuple[int, float]]:
@@ -83,8 +100,9 @@ def _daily(axes: Axes, data: StoreChart) -> None:
             where="mid",
             color=PLAN,
             linestyle="--",
-            linewidth=2,
+            linewidth=LINE,
             label=data.labels.plan,
+            **lone_marker(plan),
         )
     missing = set(data.missing_days)
     gaps = [i for i, day in enumerate(data.days) if day in missing]
@@ -103,4 +121,4 @@ def _daily(axes: Axes, data: StoreChart) -> None:
     day_ticks(axes, data.days)
     axes.set_ylim(bottom=0)
     if bars or plan or gaps:
-        axes.legend(loc="upper left", fontsize=10.5, frameon=False, ncols=3)
+        legend_above(axes)

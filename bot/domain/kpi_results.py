@@ -15,7 +15,7 @@ from bot.domain.kpi import KpiQuestion, KpiReport, SubjectKpi
 from bot.domain.punctuality import Punctuality
 from bot.domain.records import DepartmentRow, MemberRow, StoreRef
 
-ViewKind = Literal["store", "brand", "all", "dept"]
+ViewKind = Literal["store", "brand", "all", "dept", "channel"]
 
 
 @dataclass(frozen=True)

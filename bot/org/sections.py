@@ -127,6 +127,8 @@ class BaseMetric(Strict):
     max: Number | None = None
     required: bool = True
     integer: bool = False
+    # What the channel views compute ROAS (GMV / ads cost) and cost per order from.
+    role: Literal["ads_cost", "orders"] | None = None
 
     @model_validator(mode="after")
     def _range(self) -> Self:

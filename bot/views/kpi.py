@@ -135,6 +135,11 @@ def tiles(view: StoreSetKpi, org: OrgConfig, t: Translator) -> tuple[Tile, ...]:
             detail = t("kpi.tile.plan", plan=show(org, key, kpi.plan, t.locale))
             shown = kpi.pacing if kpi.pacing is not None else kpi.attainment
             detail += f" · {percent(shown)}"
+        elif kpi.actual is not None and key in view.report.question.catalog.base:
+            # Said, not left blank: with no plan the tile still tells how the period goes.
+            detail = t("kpi.tile.no_plan")
+            if kpi.change is not None:
+                detail += f" · {signed_percent(kpi.change, t.locale)}"
         status = _status(kpi, key in view.lower_better)
         result.append(
             Tile(
@@ -147,7 +152,11 @@ def tiles(view: StoreSetKpi, org: OrgConfig, t: Translator) -> tuple[Tile, ...]:
     return tuple(result)
 
 
-def store_set_caption(view: StoreSetKpi, org: OrgConfig, t: Translator) -> str:
+def store_set_caption(
+    view: StoreSetKpi, org: OrgConfig, t: Translator, extra: Sequence[str] = ()
+) -> str:
+    """The caption of a store set's chart; ``extra`` lines (a channel's ROAS) follow the
+    headline numbers."""
     report, question = view.report, view.question
     primary = report.metrics[view.primary]
     name = user_text(
@@ -157,6 +166,7 @@ def store_set_caption(view: StoreSetKpi, org: OrgConfig, t: Translator) -> str:
     )
     reported = sum(s.reported for s in report.subjects)
     possible = sum(s.elapsed for s in report.subjects)
+    actual_key = "kpi.caption.actual" if primary.plan is not None else "kpi.caption.actual_no_plan"
     lines = [
         f"📊 <b>{name}</b>",
         t(
@@ -168,7 +178,7 @@ def store_set_caption(view: StoreSetKpi, org: OrgConfig, t: Translator) -> str:
         ),
         "",
         t(
-            "kpi.caption.actual",
+            actual_key,
             metric=user_text(label(org, view.primary, t.locale)),
             actual=show(org, view.primary, primary.actual, t.locale),
             plan=show(org, view.primary, primary.plan, t.locale),
@@ -177,6 +187,7 @@ def store_set_caption(view: StoreSetKpi, org: OrgConfig, t: Translator) -> str:
     ]
     if primary.pacing is not None:
         lines.append(t("kpi.caption.pacing", pacing=percent(primary.pacing)))
+    lines.extend(extra)
     if primary.forecast is not None and primary.month_target:
         lines.append(
             t(

@@ -25,8 +25,8 @@ Choice = tuple[str, str, int]  # button text, view, subject id
 
 
 class KpiCallback(CallbackData, prefix="kpi"):
-    v: str  # s store | b brand | a all | d dept | m me | c campaign
-    i: int = 0  # store / brand / department id
+    v: str  # s store | b brand | a all | d dept | m me | c campaign | p channel (platform)
+    i: int = 0  # store / brand / department / campaign id, a channel's ``platform_id``
     p: str = "m"  # m month | w week | YYYY-MM
 
 
@@ -56,7 +56,7 @@ def view_keyboard(
     drill: Sequence[Choice] = (),
 ) -> InlineKeyboardMarkup:
     """Period switch, drill-down buttons (text, view, id), and back to the parent view."""
-    v = {"store": "s", "brand": "b", "all": "a", "dept": "d"}[target.kind]
+    v = {"store": "s", "brand": "b", "all": "a", "dept": "d", "channel": "p"}[target.kind]
     rows = [period_row(v, target.id, code, t)]
     rows += _pairs([_button(text, dv, di, code) for text, dv, di in drill[:MAX_DRILL_BUTTONS]])
     if target.parent is not None:
@@ -71,7 +71,7 @@ def target_keyboard(
     """Under a chart of stores: a brand or department drills down to its stores, everything
     to the visible ``brands``, a store to nothing."""
     drill: list[Choice] = []
-    if target.kind in ("brand", "dept"):
+    if target.kind in ("brand", "dept", "channel"):
         drill = [(f"🏪 {s.code}", "s", s.id) for s in target.stores]
     elif target.kind == "all":
         drill = [(f"🏷 {b.code}", "b", b.id) for b in brands]

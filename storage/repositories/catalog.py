@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Brand, CatalogVersion, Department, Store
+from storage.repositories import rollups
 
 CATALOG_VERSION_ROW = 1
 
@@ -162,6 +163,11 @@ async def upsert_store(
         await bump_catalog_version(session)
         return row, "added"
     brand_changed = row.brand_id != brand_id
+    moved = (
+        [(row.brand_id, row.platform), (brand_id, platform)]
+        if brand_changed or (row.platform != platform)
+        else []
+    )
     outcome = _apply(
         row,
         {"name": name, "platform": platform, "brand_id": brand_id, "department_id": department_id},
@@ -172,6 +178,8 @@ async def upsert_store(
         if brand is not None:
             row.brand = brand
     await session.flush()
+    if moved:
+        await rollups.rebuild_groups(session, moved)
     if outcome != "unchanged":
         await bump_catalog_version(session)
     return row, outcome

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DailyValue, Plan, Report
+from storage.repositories import rollup_reads
 
 Totals = dict[str, dict[str, float]]  # subject_key -> metric -> sum
 
@@ -38,18 +39,46 @@ async def metric_totals(
     end: date,
     metrics: Sequence[str] | None = None,
 ) -> Totals:
-    """Sum of each metric per subject over [start, end]; absent when nothing was reported."""
+    """Sum of each metric per subject over [start, end]; absent when nothing was reported.
+    Whole months are read from the monthly rollups (``rollup_reads.split_months``)."""
     keys = _keys(subject_keys)
     if not keys:
         return {}
+    split = await rollup_reads.split_months(session, keys, start, end, metrics)
+    parts: list[tuple[int, rollup_reads.Counted]] = []
+    if split.whole:
+        parts.append((1, await rollup_reads.monthly_totals(session, keys, split.whole, metrics)))
+    for sign, ranges in ((1, split.rest), (-1, split.minus)):
+        for first, last in ranges:
+            parts.append((sign, await _value_totals(session, keys, first, last, metrics)))
+    if len(parts) == 1 and parts[0][0] == 1:
+        return {s: {m: t for m, (t, _) in sums.items()} for s, sums in parts[0][1].items()}
+    counted: dict[str, dict[str, tuple[float, int]]] = defaultdict(dict)
+    for sign, part in parts:
+        for subject, sums in part.items():
+            own = counted[subject]
+            for metric, (total, count) in sums.items():
+                known, number = own.get(metric, (0.0, 0))
+                own[metric] = (known + sign * total, number + sign * count)
+    totals: Totals = {}
+    for subject, sums in counted.items():
+        kept = {metric: total for metric, (total, count) in sums.items() if count > 0}
+        if kept:
+            totals[subject] = kept
+    return totals
+
+
+async def _value_totals(
+    session: AsyncSession, keys: list[str], start: date, end: date, metrics: Sequence[str] | None
+) -> rollup_reads.Counted:
     query = (
-        select(DailyValue.subject_key, DailyValue.metric, func.sum(DailyValue.value))
+        select(DailyValue.subject_key, DailyValue.metric, func.sum(DailyValue.value), func.count())
         .where(*_range(keys, start, end, metrics))
         .group_by(DailyValue.subject_key, DailyValue.metric)
     )
-    totals: Totals = defaultdict(dict)
-    for subject, metric, total in (await session.execute(query)).all():
-        totals[subject][metric] = float(total)
+    totals: rollup_reads.Counted = defaultdict(dict)
+    for subject, metric, total, count in (await session.execute(query)).all():
+        totals[subject][metric] = (float(total), int(count))
     return dict(totals)
 
 
@@ -60,10 +89,15 @@ async def daily_totals(
     end: date,
     metrics: Sequence[str] | None = None,
 ) -> dict[date, dict[str, float]]:
-    """Sum over the subjects of each metric per day (only days someone reported)."""
+    """Sum over the subjects of each metric per day (only days someone reported). Stores that
+    make up whole (brand, platform) groups, or nearly, are read from the daily rollups."""
     keys = _keys(subject_keys)
     if not keys:
         return {}
+    ids = rollup_reads.store_ids(keys)
+    found = await rollup_reads.groups_of(session, ids) if ids else None
+    if ids and found is not None and len(found[1]) <= len(ids):
+        return await rollup_reads.group_daily(session, found[0], found[1], start, end, metrics)
     query = (
         select(DailyValue.business_date, DailyValue.metric, func.sum(DailyValue.value))
         .where(*_range(keys, start, end, metrics))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 
 from bot.domain.revisions import Change, RevisionEntry, diff_values
 from storage.models import DailyValue, Member, Report, ValueRevision
+from storage.repositories import rollups
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ async def _apply_changes(
     business_date: date,
     changes: Sequence[Change],
 ) -> None:
+    await rollups.apply_changes(session, subject_key, business_date, changes)
     added = [
         {
             "report_id": report_id,

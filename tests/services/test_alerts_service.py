@@ -256,8 +256,10 @@ async def test_alerts_job_and_daily_digest(session_factory: SF, org: OrgConfig) 
 
     assert digest.status == "done"
     rows = (await outbox_rows(session_factory))[before:]
-    assert [r.chat_id for r in rows] == [BOD_CHAT]
+    assert [r.chat_id for r in rows] == [BOD_CHAT, BOD_CHAT]  # the digest, the channel table
     assert rows[0].priority == 90 and rows[0].payload["method"] in ("send_photo", "send_message")
+    assert rows[1].payload["method"] == "send_photo" and rows[1].dedupe_key.endswith(":3")
+    assert "thương hiệu × kênh" in text_of(rows[1])
     text = text_of(rows[0])
     assert "Tổng hợp ngày 20/11/2026" in text
     assert "Cảnh báo đang mở: 2" in text and "HS-SHOPEE" in text
@@ -279,7 +281,7 @@ async def test_monthly_digest_has_a_chart_and_the_workbook(
     outcome = await run_job(session_factory, org, "monthly_digest", at, default_handlers())
     assert outcome.status == "done"
     rows = await outbox_rows(session_factory)
-    assert [r.payload["method"] for r in rows] == ["send_photo", "send_document"]
+    assert [r.payload["method"] for r in rows] == ["send_photo", "send_document", "send_photo"]
     assert all(r.chat_id == BOD_CHAT for r in rows)
     assert "Tổng hợp tháng 11/2026" in text_of(rows[0])
     assert "HS-SHOPEE" in text_of(rows[0]) or "HS-TIKTOK" in text_of(rows[0])

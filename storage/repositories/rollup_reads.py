@@ -1,0 +1,218 @@
+"""KPI sums answered from the rollups where the question allows, with exactly the answer a sum
+over ``daily_values`` gives (``storage/repositories/kpi.py`` falls back to that sum otherwise).
+
+* per subject over a date range: whole months come from ``monthly_rollups``; the month the
+  range ends in counts as whole when no value of these subjects lies after the range's end in
+  it (the current month: nothing is reported for days to come), or, when the days after the
+  end are fewer than those asked (the previous month's first 20 days), as the month minus
+  those days; the rest is summed from ``daily_values``. Counts of values decide what is
+  absent, as in a plain sum;
+* per day over many stores: when the stores are whole (brand, platform) groups, or nearly
+  (a few stores of the groups left out, e.g. inactive ones), ``daily_rollups`` minus the
+  values of the stores left out.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from storage.models import DailyRollup, DailyValue, MonthlyRollup, Store
+from storage.repositories.rollups import STORE_PREFIX, Group, month_of
+
+Totals = dict[str, dict[str, float]]
+Counted = dict[str, dict[str, tuple[float, int]]]  # subject -> metric -> (sum, values summed)
+DateRange = tuple[date, date]
+
+
+def _month_bounds(day: date) -> DateRange:
+    last = calendar.monthrange(day.year, day.month)[1]
+    return day.replace(day=1), day.replace(day=last)
+
+
+def _metric_filter(
+    column: InstrumentedAttribute[str], metrics: Sequence[str] | None
+) -> list[ColumnElement[bool]]:
+    return [] if metrics is None else [column.in_(list(metrics))]
+
+
+async def _nothing_between(
+    session: AsyncSession, keys: list[str], first: date, last: date, metrics: Sequence[str] | None
+) -> bool:
+    found = await session.scalar(
+        select(DailyValue.id)
+        .where(
+            DailyValue.business_date >= first,
+            DailyValue.business_date <= last,
+            DailyValue.subject_key.in_(keys),
+            *_metric_filter(DailyValue.metric, metrics),
+        )
+        .limit(1)
+    )
+    return found is None
+
+
+@dataclass
+class MonthSplit:
+    """[start, end] as whole months (``whole``, from the rollups) plus the date ranges summed
+    from the values (``rest``) minus those summed and taken away (``minus``: the end of a
+    month whose first days are asked, when that end is the shorter part)."""
+
+    whole: list[str] = field(default_factory=list)
+    rest: list[DateRange] = field(default_factory=list)
+    minus: list[DateRange] = field(default_factory=list)
+
+
+async def split_months(
+    session: AsyncSession, keys: list[str], start: date, end: date, metrics: Sequence[str] | None
+) -> MonthSplit:
+    """Which parts of [start, end] the monthly rollups answer."""
+    split = MonthSplit()
+    whole, rest = split.whole, split.rest
+    day = start.replace(day=1)
+    while day <= end:
+        first, last = _month_bounds(day)
+        after = (end + timedelta(1), last)
+        if first >= start and (
+            last <= end or await _nothing_between(session, keys, *after, metrics)
+        ):
+            whole.append(month_of(first))
+        elif first >= start and (last - end).days < (end - first).days + 1:
+            whole.append(month_of(first))
+            split.minus.append(after)
+        else:
+            piece = (max(first, start), min(last, end))
+            if rest and rest[-1][1] + timedelta(1) == piece[0]:
+                rest[-1] = (rest[-1][0], piece[1])
+            else:
+                rest.append(piece)
+        day = last + timedelta(1)
+    return split
+
+
+async def monthly_totals(
+    session: AsyncSession, keys: list[str], months: list[str], metrics: Sequence[str] | None
+) -> Counted:
+    """Per subject and metric: (sum, number of values) over these months."""
+    query = (
+        select(
+            MonthlyRollup.subject_key,
+            MonthlyRollup.metric,
+            func.sum(MonthlyRollup.total),
+            func.sum(MonthlyRollup.days),
+        )
+        .where(
+            MonthlyRollup.subject_key.in_(keys),
+            MonthlyRollup.month.in_(months),
+            *_metric_filter(MonthlyRollup.metric, metrics),
+        )
+        .group_by(MonthlyRollup.subject_key, MonthlyRollup.metric)
+    )
+    totals: Counted = defaultdict(dict)
+    for subject, metric, total, count in (await session.execute(query)).all():
+        totals[subject][metric] = (float(total), int(count))
+    return dict(totals)
+
+
+# --- per day over many stores -------------------------------------------------------------------
+
+
+def store_ids(keys: Sequence[str]) -> list[int] | None:
+    """The store ids of these subject keys; None when one is not a store."""
+    ids = []
+    for key in keys:
+        if not key.startswith(STORE_PREFIX):
+            return None
+        ids.append(int(key[len(STORE_PREFIX) :]))
+    return ids
+
+
+async def groups_of(session: AsyncSession, ids: list[int]) -> tuple[set[Group], list[int]] | None:
+    """The (brand, platform) groups of these stores and the other stores of those groups (None
+    when a store is unknown)."""
+    rows = (
+        await session.execute(
+            select(Store.id, Store.brand_id, Store.platform).where(Store.id.in_(ids))
+        )
+    ).all()
+    if len(rows) != len(set(ids)):
+        return None
+    groups = {(brand, platform) for _, brand, platform in rows}
+    brands = sorted({b for b, _ in groups})
+    platforms = sorted({p for _, p in groups})
+    members = await session.execute(
+        select(Store.id, Store.brand_id, Store.platform).where(
+            Store.brand_id.in_(brands), Store.platform.in_(platforms)
+        )
+    )
+    wanted = set(ids)
+    others = [i for i, b, p in members.all() if (b, p) in groups and i not in wanted]
+    return groups, sorted(others)
+
+
+async def group_daily(
+    session: AsyncSession,
+    groups: set[Group],
+    left_out: list[int],
+    start: date,
+    end: date,
+    metrics: Sequence[str] | None,
+) -> dict[date, dict[str, float]]:
+    """Per day and metric: the groups' sums minus the values of the stores left out, only
+    where at least one of the wanted stores has a value."""
+    brands = sorted({b for b, _ in groups})
+    platforms = sorted({p for _, p in groups})
+    rows = await session.execute(
+        select(
+            DailyRollup.business_date,
+            DailyRollup.metric,
+            DailyRollup.brand_id,
+            DailyRollup.platform,
+            DailyRollup.total,
+            DailyRollup.stores,
+        ).where(
+            DailyRollup.business_date >= start,
+            DailyRollup.business_date <= end,
+            DailyRollup.brand_id.in_(brands),
+            DailyRollup.platform.in_(platforms),
+            *_metric_filter(DailyRollup.metric, metrics),
+        )
+    )
+    sums: dict[tuple[date, str], list[float]] = defaultdict(lambda: [0.0, 0])
+    for day, metric, brand, platform, total, count in rows.all():
+        if (brand, platform) in groups:
+            cell = sums[(day, metric)]
+            cell[0] += total
+            cell[1] += count
+    if left_out:
+        minus = await session.execute(
+            select(
+                DailyValue.business_date,
+                DailyValue.metric,
+                func.sum(DailyValue.value),
+                func.count(),
+            )
+            .where(
+                DailyValue.subject_key.in_([f"{STORE_PREFIX}{i}" for i in left_out]),
+                DailyValue.business_date >= start,
+                DailyValue.business_date <= end,
+                *_metric_filter(DailyValue.metric, metrics),
+            )
+            .group_by(DailyValue.business_date, DailyValue.metric)
+        )
+        for day, metric, total, count in minus.all():
+            cell = sums[(day, metric)]
+            cell[0] -= float(total)
+            cell[1] -= int(count)
+    result: dict[date, dict[str, float]] = defaultdict(dict)
+    for (day, metric), (total, count) in sums.items():
+        if count > 0:
+            result[day][metric] = float(total)
+    return dict(result)
