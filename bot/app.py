@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
@@ -21,17 +21,23 @@ from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods.base import Response, TelegramMethod
+from aiogram.types import Update
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from pydantic import ValidationError
 
 from bot.charts import run as charts
 from bot.clock import Clock
 from bot.delivery import OutboxSender, RateLimits
+from bot.delivery.call_journal import CallJournal, JournalScope
+from bot.delivery.leader import DEFAULT_LEADER_LEASE, SenderLeader
 from bot.delivery.reply_guard import ReplyGuard, UpdateScope
 from bot.delivery.sender import DEFAULT_LEASE
 from bot.i18n import LOCALES, load_catalogue
 from bot.menu import set_guest_menu
+from bot.metrics import Metrics
 from bot.org.schema import OrgConfig
 from bot.services.scope import StoreCatalog
+from bot.services.updates import InvalidUpdate, UpdateNotApplied
 from bot.settings import SettingsError
 from handlers import build_root_router
 from handlers.middlewares import (
@@ -39,6 +45,8 @@ from handlers.middlewares import (
     DbSessionMiddleware,
     InFlightMiddleware,
     MemberMiddleware,
+    UpdateMetricsMiddleware,
+    UpdateOutcome,
 )
 from jobs.scheduler import build_scheduler, catch_up
 from jobs.table import default_handlers
@@ -48,6 +56,12 @@ from storage.fsm import SqlStorage
 log = logging.getLogger(__name__)
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 SHUTDOWN_GRACE_SECONDS = 15.0
+# Webhook updates applied at once by one process. On PostgreSQL each holds a pooled connection
+# (its chat's lock and transaction) and briefly needs a second one (its call journal): at most
+# 7 at once keeps 14 of the pool's 15 (5 + 10 overflow), so they can never all wait for a
+# second connection that none of them gives back. Telegram's max_connections may be higher:
+# the others wait here.
+WEBHOOK_CONCURRENCY = 7
 
 
 def create_bot(token: str, api_url: str) -> Bot:
@@ -64,9 +78,14 @@ class BotOptions:
     run_scheduler: bool = True
     deliver_outbox: bool = True
     send_limits: RateLimits = field(default_factory=RateLimits)
+    # How long the outbox sender's leadership lasts unrenewed (one sender per deployment).
+    leader_lease: timedelta = DEFAULT_LEADER_LEASE
     outbox_lease: timedelta = DEFAULT_LEASE
     # Start the chart worker process at start, so the first /kpi does not wait for it.
     warm_charts: bool = True
+    # polling: getUpdates in this process. webhook: updates come from the HTTP app through
+    # feed_webhook_update; the webhook itself is registered with `opsbot webhook set`.
+    mode: Literal["polling", "webhook"] = "polling"
 
 
 class BotRuntime:
@@ -81,8 +100,13 @@ class BotRuntime:
         org: OrgConfig,
         options: BotOptions | None = None,
         fsm_storage: BaseStorage | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.bot = bot
+        # The process's metrics (served on /metrics by the HTTP app's readiness).
+        self.metrics = metrics or Metrics()
+        self.leader: SenderLeader | None = None
+        self._unobserve_charts = charts.observe_renders(self.metrics.chart_rendered)
         self.database = database
         self.clock = clock
         self.org = org
@@ -96,6 +120,13 @@ class BotRuntime:
         self._sending: asyncio.Task[None] | None = None
         self._stop_sending = asyncio.Event()
         self._warming: asyncio.Task[None] | None = None
+        self._journal_installed = False
+        self._feeding = asyncio.Semaphore(WEBHOOK_CONCURRENCY)
+
+    @property
+    def _journals_calls(self) -> bool:
+        """Webhook workers on PostgreSQL journal their Bot API calls (bot/delivery/call_journal)."""
+        return self.options.mode == "webhook" and self.database.engine.dialect.name == "postgresql"
 
     async def start(self) -> None:
         try:
@@ -106,6 +137,9 @@ class BotRuntime:
             raise SettingsError("the Bot API returned a bot without a username")
         for locale in LOCALES:
             load_catalogue(locale)  # read the YAML now, not on the event loop's first message
+        if self._journals_calls and not self._journal_installed:
+            self.bot.session.middleware(CallJournal())  # inside ReplyGuard: the wire calls
+            self._journal_installed = True
         self.dispatcher = self._build_dispatcher(me.username)
         api_response_models()
         # What is loaded by now (aiogram's and pydantic's models, the org file...) lives as
@@ -114,7 +148,28 @@ class BotRuntime:
         gc.collect()
         gc.freeze()
         await set_guest_menu(self.bot, self.org.default_locale)
-        await self.bot.delete_webhook(drop_pending_updates=False)
+        if self.options.mode == "webhook":
+            # Never setWebhook/deleteWebhook here: a rolling restart must not drop what Telegram
+            # holds for the other workers.
+            log.info("bot @%s taking updates from the webhook", me.username)
+        else:
+            await self._start_polling(me.username)
+        if self.options.warm_charts:
+            self._warming = asyncio.create_task(_warm_charts(), name="opsbot-chart-worker")
+        if self.options.deliver_outbox:
+            self._start_sender()
+        if self.options.run_scheduler:
+            await self._start_scheduler()
+
+    async def _start_polling(self, username: str) -> None:
+        assert self.dispatcher is not None
+        webhook = await self.bot.get_webhook_info()
+        if webhook.url:
+            # Deleting it would silently take updates away from the webhook workers.
+            raise SettingsError(
+                f"a webhook is set ({webhook.url}): run `opsbot webhook delete` first "
+                "or start with --webhook"
+            )
         self._polling = asyncio.create_task(
             self.dispatcher.start_polling(
                 self.bot,
@@ -124,13 +179,24 @@ class BotRuntime:
             ),
             name="opsbot-polling",
         )
-        log.info("bot @%s polling", me.username)
-        if self.options.warm_charts:
-            self._warming = asyncio.create_task(_warm_charts(), name="opsbot-chart-worker")
-        if self.options.deliver_outbox:
-            self._start_sender()
-        if self.options.run_scheduler:
-            await self._start_scheduler()
+        log.info("bot @%s polling", username)
+
+    async def feed_webhook_update(self, update: dict[str, Any]) -> None:
+        """Apply one update delivered to the webhook; returns once its transaction committed
+        (or it was found applied already). ``InvalidUpdate``: not an update;
+        ``UpdateNotApplied``: rolled back as a whole, it must be delivered again."""
+        if self.dispatcher is None:
+            raise UpdateNotApplied("the bot is not started")
+        try:
+            parsed = Update.model_validate(update, context={"bot": self.bot})
+        except ValueError as exc:  # pydantic's errors quote the input: keep it out of the logs
+            count = exc.error_count() if isinstance(exc, ValidationError) else 1
+            raise InvalidUpdate(f"{count} validation error(s)") from None
+        outcome = UpdateOutcome()
+        async with self._feeding:
+            await self.dispatcher.feed_update(self.bot, parsed, update_outcome=outcome)
+        if outcome.not_applied is not None:
+            raise UpdateNotApplied(type(outcome.not_applied).__name__)
 
     def _start_sender(self) -> None:
         self.sender = OutboxSender(
@@ -139,17 +205,30 @@ class BotRuntime:
             self.clock,
             limits=self.options.send_limits,
             lease=self.options.outbox_lease,
+            metrics=self.metrics,
+        )
+        self.leader = SenderLeader(
+            self.sender,
+            self.database.session_factory,
+            self.clock,
+            lease=self.options.leader_lease,
+            metrics=self.metrics,
         )
         self._stop_sending.clear()
+        # Every process is a candidate; only the lease holder sends (bot/delivery/leader.py).
         self._sending = asyncio.create_task(
-            self.sender.run(self._stop_sending), name="opsbot-outbox-sender"
+            self.leader.run(self._stop_sending), name="opsbot-outbox-leader"
         )
 
     async def _start_scheduler(self) -> None:
         handlers, sessions = default_handlers(), self.database.session_factory
-        for outcome in await catch_up(sessions, self.org, self.clock, handlers):
+        for outcome in await catch_up(
+            sessions, self.org, self.clock, handlers, metrics=self.metrics
+        ):
             log.info("catch-up: %s", outcome.text)
-        self.scheduler = build_scheduler(sessions, self.org, self.clock, handlers)
+        self.scheduler = build_scheduler(
+            sessions, self.org, self.clock, handlers, metrics=self.metrics
+        )
         self.scheduler.start()
 
     def _build_dispatcher(self, bot_username: str) -> Dispatcher:
@@ -163,8 +242,15 @@ class BotRuntime:
             timezone=self.org.tz,
             default_locale=self.org.default_locale,
         )
+        dp.update.outer_middleware(UpdateMetricsMiddleware(self.metrics))
         dp.update.outer_middleware(self.in_flight)
-        dp.update.outer_middleware(DbSessionMiddleware(self.database.session_factory))
+        dp.update.outer_middleware(
+            DbSessionMiddleware(
+                self.database.session_factory, exactly_once=self.options.mode == "webhook"
+            )
+        )
+        if self._journals_calls:  # a redelivered update replays the calls already made
+            dp.update.outer_middleware(JournalScope(self.database.session_factory, self.clock))
         dp.update.outer_middleware(UpdateScope())  # inside the transaction: a refused reply commits
         dp.update.outer_middleware(MemberMiddleware(self.org.default_locale))
         dp.update.outer_middleware(ContextMiddleware())
@@ -197,6 +283,7 @@ class BotRuntime:
             await asyncio.gather(self._warming, return_exceptions=True)
         await self.fsm_storage.close()
         await self.bot.session.close()
+        self._unobserve_charts()
         log.info("bot stopped")
 
     async def _stop_sender(self) -> None:
@@ -219,6 +306,13 @@ async def _warm_charts() -> None:
         await charts.warm_up()
     except Exception:  # charts still work: the worker is started again on the first chart
         log.exception("chart worker did not start")
+
+
+def used_update_types() -> list[str]:
+    """The update types the bot's handlers take (what polling asks for; the webhook too)."""
+    dp = Dispatcher()
+    dp.include_router(build_root_router())
+    return dp.resolve_used_update_types()
 
 
 @cache

@@ -16,6 +16,7 @@ from bot.roles import Role
 from bot.sandbox.cli import sandbox_command
 from bot.settings import SettingsError, load_settings
 from bot.token_cli import token_app
+from bot.webhook_cli import webhook_app
 from jobs.cli import jobs_app
 from storage.cli import db_app
 
@@ -26,21 +27,34 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(plan_app, name="plan")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(token_app, name="token")
+app.add_typer(webhook_app, name="webhook")
 app.command("export")(export_command)
 app.command("sandbox")(sandbox_command)
 
 
 @app.command()
-def run() -> None:
-    """Run the bot with long polling against TELEGRAM_API_URL (Ctrl-C or SIGTERM stops it)."""
+def run(
+    webhook: Annotated[
+        bool,
+        typer.Option(
+            "--webhook",
+            help="take updates on POST /telegram/webhook (OPSBOT_MODE=webhook) instead of polling",
+        ),
+    ] = False,
+) -> None:
+    """Run the bot against TELEGRAM_API_URL (Ctrl-C or SIGTERM stops it): long polling, or with
+    --webhook a webhook worker on OPSBOT_HTTP_PORT (register it with `opsbot webhook set`)."""
     from bot.logs import setup_logging
     from bot.org.loader import OrgFileError
     from bot.runner import run_forever
 
     try:
-        settings = load_settings()
+        settings = load_settings(**({"opsbot_mode": "webhook"} if webhook else {}))
         token = settings.require_token()
-        setup_logging(settings.log_level, [token])
+        secrets = [token]
+        if settings.opsbot_mode == "webhook":
+            secrets.append(settings.require_webhook_mode())
+        setup_logging(settings.log_level, secrets, settings.log_format)
         asyncio.run(run_forever(settings))
     except SettingsError as exc:
         raise fail(str(exc)) from None

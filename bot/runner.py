@@ -1,5 +1,9 @@
-"""`opsbot run`: long polling, the scheduler and the outbox sender until SIGINT/SIGTERM, then a
-graceful stop."""
+"""`opsbot run`: updates (long polling, or the webhook with `--webhook`), the scheduler and the
+outbox sender until SIGINT/SIGTERM, then a graceful stop.
+
+Webhook mode, on SIGTERM: /readyz and new webhook deliveries answer 503 (the proxy sends them to
+another worker), updates being handled finish and answer, then the server and the bot stop.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.app import BotOptions, BotRuntime, create_bot
-from bot.clock import Clock, SystemClock
+from bot.clock import SystemClock
 from bot.delivery import Rate, RateLimits
 from bot.org.loader import load_org
 from bot.org.schema import OrgConfig
@@ -22,6 +26,8 @@ from storage.database import Database, open_database
 
 if TYPE_CHECKING:
     from bot.api import ApiServer
+    from bot.api.readiness import Readiness
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -50,26 +56,52 @@ def runtime_options(settings: Settings) -> BotOptions:
     return BotOptions(
         send_limits=RateLimits(overall=Rate(settings.opsbot_send_rate, 1.0)),
         outbox_lease=timedelta(seconds=settings.opsbot_outbox_lease),
+        leader_lease=timedelta(seconds=settings.opsbot_leader_lease),
+        mode=settings.opsbot_mode,
     )
 
 
 async def start_api(
-    settings: Settings, database: Database, org: OrgConfig, clock: Clock
+    settings: Settings, runtime: BotRuntime, readiness: Readiness
 ) -> ApiServer | None:
-    """The HTTP API on this event loop when OPSBOT_HTTP_PORT is set (bot/api)."""
+    """The HTTP API on this event loop when OPSBOT_HTTP_PORT is set (bot/api); in webhook mode
+    it also takes Telegram's updates."""
     if settings.opsbot_http_port is None:
         return None
-    from bot.api import ApiServer, build_api  # FastAPI is loaded only when the API is served
+    # FastAPI is loaded only when the API is served.
+    from bot.api import ApiServer, build_api
+    from bot.api.routes_webhook import WebhookTarget
 
-    app = build_api(database.session_factory, org, clock)
+    webhook = None
+    if settings.opsbot_mode == "webhook":
+        secret = settings.require_webhook_mode()
+        webhook = WebhookTarget(
+            runtime.feed_webhook_update, secret, lambda: readiness.shutting_down
+        )
+    database = runtime.database
+    app = build_api(
+        database.session_factory, runtime.org, runtime.clock, readiness=readiness, webhook=webhook
+    )
     server = ApiServer(app, settings.opsbot_http_host, settings.opsbot_http_port)
     await server.start()
     return server
 
 
+def new_readiness(
+    settings: Settings, database: Database, metrics: Metrics | None = None
+) -> Readiness | None:
+    if settings.opsbot_http_port is None:
+        return None
+    from bot.api.readiness import Readiness
+
+    return Readiness(database.session_factory, metrics)
+
+
 async def run_forever(settings: Settings) -> None:
     token = settings.require_token()
     org_path = require_org_path(settings)
+    if settings.opsbot_mode == "webhook":
+        settings.require_webhook_mode()
     database = await open_database(settings.database_url)
     try:
         org = await load_and_sync_org(org_path, database)
@@ -84,18 +116,27 @@ async def run_forever(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await runtime.start()
         try:
-            api = await start_api(settings, database, org, runtime.clock)
+            await runtime.start()
+        except BaseException:
+            await runtime.stop()
+            raise
+        readiness = new_readiness(settings, database, runtime.metrics)
+        try:
+            api = None if readiness is None else await start_api(settings, runtime, readiness)
         except OSError as exc:
             await runtime.stop()
             raise SettingsError(f"OPSBOT_HTTP_PORT: cannot serve the HTTP API: {exc}") from None
-        polling = asyncio.create_task(runtime.wait())
         stopper = asyncio.create_task(stop.wait())
-        await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        waiting: set[asyncio.Task[object]] = {stopper}
+        if settings.opsbot_mode == "polling":  # polling ends on its own only if it fails
+            waiting.add(asyncio.create_task(runtime.wait()))
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         log.info("shutting down")
+        if readiness is not None:
+            readiness.begin_shutdown()
         if api is not None:
-            await api.stop()
+            await api.stop()  # requests being handled finish first
         await runtime.stop()
         stopper.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,6 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PUBLIC_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./opsbot.db"
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+# What Telegram accepts as a webhook's secret_token.
+_WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class SettingsError(Exception):
@@ -30,9 +33,19 @@ class Settings(BaseSettings):
     opsbot_send_rate: int = Field(default=30, ge=1, le=1000)
     # Seconds a sender keeps a claimed batch hidden from other senders (and after a crash).
     opsbot_outbox_lease: float = Field(default=60.0, ge=1.0, le=3600.0)
+    # Seconds the outbox sender's leadership lasts without renewal: a dead leader is replaced
+    # by another process within this time.
+    opsbot_leader_lease: float = Field(default=10.0, ge=1.0, le=300.0)
+    # text: one readable line per record; json: one JSON object per line (log collectors).
+    log_format: Literal["text", "json"] = "text"
     # The HTTP ingest API (bot/api) is served by `opsbot run` only when a port is set.
     opsbot_http_port: int | None = Field(default=None, ge=1, le=65535)
     opsbot_http_host: str = "127.0.0.1"
+    # polling: one process takes updates with getUpdates. webhook: Telegram POSTs them to
+    # /telegram/webhook of the HTTP app (OPSBOT_HTTP_PORT), possibly of several processes.
+    opsbot_mode: Literal["polling", "webhook"] = "polling"
+    # The secret_token given to setWebhook; every delivery must carry it.
+    webhook_secret: SecretStr | None = None
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -63,6 +76,30 @@ class Settings(BaseSettings):
                 "BOT_TOKEN is malformed: expected <digits>:<secret> such as 123456789:AAE-example"
             )
         return token
+
+    def require_webhook(self) -> str:
+        """The webhook secret, checked with everything webhook mode needs (one line otherwise)."""
+        secret = self.webhook_secret.get_secret_value().strip() if self.webhook_secret else ""
+        if not secret:
+            raise SettingsError(
+                "WEBHOOK_SECRET is not set: webhook mode needs it (1-256 characters A-Z, a-z, "
+                "0-9, _ and -), e.g. WEBHOOK_SECRET=$(openssl rand -hex 32)"
+            )
+        if not _WEBHOOK_SECRET_RE.match(secret):
+            raise SettingsError(
+                "WEBHOOK_SECRET is malformed: use 1-256 characters A-Z, a-z, 0-9, _ and -"
+            )
+        return secret
+
+    def require_webhook_mode(self) -> str:
+        """The webhook secret when running in webhook mode, which also needs the HTTP port."""
+        secret = self.require_webhook()
+        if self.opsbot_http_port is None:
+            raise SettingsError(
+                "OPSBOT_HTTP_PORT is not set: webhook mode serves POST /telegram/webhook on it, "
+                "e.g. OPSBOT_HTTP_PORT=8080"
+            )
+        return secret
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -4,18 +4,26 @@ and the handler context built from them."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Chat, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator, normalise_locale
+from bot.logs import update_context
+from bot.metrics import Metrics
 from bot.services.members import member_writing
+from bot.services.updates import begin_update, chat_turn, rolled_back_by_database
 from handlers.context import Ctx
 from storage.fsm import fsm_session
 
+log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
@@ -45,13 +53,32 @@ class InFlightMiddleware(BaseMiddleware):
         return True
 
 
-class DbSessionMiddleware(BaseMiddleware):
-    """One session per update, committed when the handler succeeds, rolled back otherwise."""
+@dataclass
+class UpdateOutcome:
+    """What became of one webhook update, for the HTTP answer (``feed_update(update_outcome=)``)."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    already_applied: bool = False
+    not_applied: BaseException | None = None  # the database failed: everything rolled back
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    """One session per update, committed when the handler succeeds, rolled back otherwise.
+
+    With ``exactly_once`` (webhook mode) the transaction first takes the chat's lock (across
+    processes) and records the update id: a redelivered update that was applied is skipped, and
+    one rolled back because the database failed is reported in ``data["update_outcome"]`` (not
+    raised: the errors router would tell the user about a failure the redelivery repairs).
+    """
+
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], *, exactly_once: bool = False
+    ) -> None:
         self._session_factory = session_factory
+        self._exactly_once = exactly_once
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if self._exactly_once:
+            return await self._once(handler, event, data)
         async with self._session_factory() as session:
             data["session"] = session
             # Form state is written in the same transaction as the data it describes.
@@ -61,6 +88,57 @@ class DbSessionMiddleware(BaseMiddleware):
             # On an exception the session closes and everything uncommitted is rolled back.
             await session.commit()
             return result
+
+    async def _once(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        outcome: UpdateOutcome = data.get("update_outcome") or UpdateOutcome()
+        update_id = getattr(event, "update_id", None)
+        try:
+            async with chat_turn(self._session_factory, _chat_key(data)) as connection:
+                bound = {} if connection is None else {"bind": connection}
+                async with self._session_factory(**bound) as session:
+                    return await self._apply(handler, event, data, session, outcome)
+        except Exception as exc:
+            if not rolled_back_by_database(exc):
+                raise
+            log.warning(
+                "update_id=%s rolled back, the database failed: %s", update_id, type(exc).__name__
+            )
+            outcome.not_applied = exc
+            return None
+
+    async def _apply(
+        self,
+        handler: Handler,
+        event: TelegramObject,
+        data: dict[str, Any],
+        session: AsyncSession,
+        outcome: UpdateOutcome,
+    ) -> Any:
+        data["session"] = session
+        update_id = getattr(event, "update_id", None)
+        with fsm_session(session):
+            if update_id is not None and not await begin_update(
+                session, update_id, data["clock"].now()
+            ):
+                log.info("update_id=%s was applied already; skipped", update_id)
+                outcome.already_applied = True
+                return None
+            state: FSMContext | None = data.get("state")
+            if state is not None:
+                # aiogram read the state before the chat was this process's: read it again.
+                data["raw_state"] = await state.get_state()
+            result = await handler(event, data)
+        await session.commit()
+        return result
+
+
+def _chat_key(data: dict[str, Any]) -> int | None:
+    """Whose updates are applied one at a time: the chat's, or the user's without a chat."""
+    chat: Chat | None = data.get("event_chat")
+    if chat is not None:
+        return chat.id
+    user: User | None = data.get("event_from_user")
+    return user.id if user is not None else None
 
 
 class MemberMiddleware(BaseMiddleware):
@@ -98,3 +176,31 @@ class ContextMiddleware(BaseMiddleware):
             member_or_none=data["member"],
         )
         return await handler(event, data)
+
+
+class UpdateMetricsMiddleware(BaseMiddleware):
+    """The outermost of ours: counts each update by type and result (ok, error, duplicate),
+    times it, and names it (update id, chat id) on every log line written while it runs."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        kind = str(getattr(event, "event_type", None) or "unknown")
+        chat: Chat | None = data.get("event_chat")
+        # Shared with DbSessionMiddleware, which tells a redelivered update from a new one.
+        outcome: UpdateOutcome = data.setdefault("update_outcome", UpdateOutcome())
+        started = time.perf_counter()
+        with update_context(getattr(event, "update_id", None), chat.id if chat else None):
+            try:
+                result = await handler(event, data)
+            except Exception:
+                self._metrics.update_handled(kind, "error", time.perf_counter() - started)
+                raise
+        if outcome.already_applied:
+            self._metrics.update_handled(kind, "duplicate", None)
+        else:
+            failed = outcome.not_applied is not None
+            seconds = time.perf_counter() - started
+            self._metrics.update_handled(kind, "error" if failed else "ok", seconds)
+        return result

@@ -15,6 +15,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.metrics import Metrics
 from bot.org.schema import OrgConfig
 from jobs.registry import period_for
 from jobs.table import JobHandler, find_spec, job_specs
@@ -60,12 +61,27 @@ async def run_job(
     handlers: Mapping[str, JobHandler],
     *,
     now: datetime | None = None,
+    metrics: Metrics | None = None,
 ) -> RunOutcome:
     """Run job ``name`` for the period ``at`` falls in, unless that period already ran.
 
     ``at`` is the (scheduled) time the run stands for; ``now`` the instant recorded as its start
     and finish (default: ``at``). Raises ``UnknownJobError`` for an unknown name.
     """
+    outcome = await _run_job(session_factory, org, name, at, handlers, now)
+    if metrics is not None:
+        metrics.job_ran(name, outcome.status)
+    return outcome
+
+
+async def _run_job(
+    session_factory: async_sessionmaker[AsyncSession],
+    org: OrgConfig,
+    name: str,
+    at: datetime,
+    handlers: Mapping[str, JobHandler],
+    now: datetime | None,
+) -> RunOutcome:
     spec = find_spec(org, name)
     if spec is None:
         known = ", ".join(s.name for s in job_specs(org))

@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.metrics import Metrics
 from bot.org.schema import OrgConfig
 from jobs.registry import period_for, previous_fire_time
 from jobs.runner import RunOutcome, run_job
@@ -36,6 +37,7 @@ def build_scheduler(
     org: OrgConfig,
     clock: Clock,
     handlers: Mapping[str, JobHandler],
+    metrics: Metrics | None = None,
 ) -> AsyncIOScheduler:
     """A scheduler (not started) with one job per ``job_specs(org)``, in the org timezone."""
 
@@ -44,7 +46,7 @@ def build_scheduler(
         spec = find_spec(org, name)
         # The run stands for the scheduled fire time, even when it starts a little late.
         at = (previous_fire_time(spec, now) if spec is not None else None) or now
-        return await run_job(session_factory, org, name, at, handlers, now=now)
+        return await run_job(session_factory, org, name, at, handlers, now=now, metrics=metrics)
 
     scheduler = AsyncIOScheduler(timezone=org.tz)
     for spec in job_specs(org):
@@ -67,6 +69,7 @@ async def catch_up(
     org: OrgConfig,
     clock: Clock,
     handlers: Mapping[str, JobHandler],
+    metrics: Metrics | None = None,
 ) -> list[RunOutcome]:
     """Run every job missed within the grace window; the outcomes of the runs attempted."""
     now = clock.now()
@@ -79,5 +82,8 @@ async def catch_up(
             existing = await job_runs.get_run(session, spec.name, period_for(spec, fired))
         if existing is not None:
             continue
-        outcomes.append(await run_job(session_factory, org, spec.name, fired, handlers, now=now))
+        outcome = await run_job(
+            session_factory, org, spec.name, fired, handlers, now=now, metrics=metrics
+        )
+        outcomes.append(outcome)
     return outcomes

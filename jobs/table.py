@@ -17,6 +17,7 @@ from jobs import (
     campaign_jobs,
     digest_jobs,
     escalation,
+    maintenance,
     order_jobs,
     praise_jobs,
     reminders,
@@ -46,6 +47,7 @@ JOBS: tuple[Job, ...] = (
     Job("campaign_closing", daily(lambda s: s.daily_digest), campaign_jobs.closing),
     Job("order_summary", daily(lambda s: s.order_summary), order_jobs.morning_summary),
     Job("order_sla", every(15), order_jobs.sla_reminders),  # order deadlines and approvals
+    Job("prune_updates", every(30), maintenance.prune_updates),  # processed webhook update ids
     Job("weekly_digest", weekly(lambda s: s.weekly_digest), digest_jobs.weekly_digest),
     Job("weekly_praise", weekly(lambda s: s.weekly_digest), praise_jobs.weekly_praise),
     Job("monthly_digest", monthly(lambda s: s.monthly_digest), digest_jobs.monthly_digest),

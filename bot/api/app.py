@@ -20,6 +20,9 @@ from bot.api import routes_kpi, routes_values
 from bot.api.auth import ApiContext, ApiError, identify, unauthorized
 from bot.api.limits import MAX_BODY_BYTES, BodyLimit, RateLimiter
 from bot.api.models import Health
+from bot.api.readiness import Readiness
+from bot.api.routes_ops import create_ops_router
+from bot.api.routes_webhook import WebhookTarget, create_webhook_router
 from bot.clock import Clock
 from bot.org.schema import OrgConfig
 
@@ -39,6 +42,8 @@ def build_api(
     *,
     limiter: RateLimiter | None = None,
     max_body: int = MAX_BODY_BYTES,
+    readiness: Readiness | None = None,
+    webhook: WebhookTarget | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="opsbot API",
@@ -52,14 +57,22 @@ def build_api(
     app.add_middleware(BodyLimit, limit=max_body)
     app.include_router(routes_values.router)
     app.include_router(routes_kpi.router)
+    if webhook is not None:  # a webhook worker: Telegram's updates arrive here
+        app.include_router(
+            create_webhook_router(webhook.feed, webhook.secret, draining=webhook.draining)
+        )
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _crash)
 
-    @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness")
-    async def healthz() -> Health:
-        return Health(status="ok")
+    if readiness is not None:  # /healthz, /readyz and /metrics of a bot process
+        app.include_router(create_ops_router(readiness))
+    else:
+
+        @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness")
+        async def healthz() -> Health:
+            return Health(status="ok")
 
     return app
 

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -35,6 +36,8 @@ RENDERERS = {
 PARENT_CHECK_SECONDS = 0.5
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
+# Told (kind, seconds) after each chart: the process's metrics (``observe_renders``).
+_observers: list[Callable[[str, float], None]] = []
 
 
 def render_sync(kind: str, data: Any) -> bytes:
@@ -91,11 +94,28 @@ async def render(kind: str, data: Any) -> bytes:
         raise KeyError(f"unknown chart kind {kind!r}")
     pool = _executor()
     loop = asyncio.get_running_loop()
+    started = time.perf_counter()
     try:
-        return await loop.run_in_executor(pool, render_sync, kind, data)
+        png = await loop.run_in_executor(pool, render_sync, kind, data)
     except BrokenProcessPool:
         _discard(pool)  # the worker died (killed, out of memory): the next chart starts anew
         raise
+    seconds = time.perf_counter() - started
+    for observe in tuple(_observers):
+        observe(kind, seconds)
+    return png
+
+
+def observe_renders(observer: Callable[[str, float], None]) -> Callable[[], None]:
+    """Call ``observer(kind, seconds)`` after every chart this process renders (the worker is
+    per process, so its observers are too); returns the function that removes it."""
+    _observers.append(observer)
+
+    def remove() -> None:
+        if observer in _observers:
+            _observers.remove(observer)
+
+    return remove
 
 
 async def warm_up() -> None:

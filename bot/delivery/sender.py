@@ -63,6 +63,7 @@ from bot.delivery.expiry import sweep_stale
 from bot.delivery.ledger import Claimed, Ledger
 from bot.delivery.limits import Call, RateLimiter, RateLimits, Sleep
 from bot.delivery.payloads import PayloadError, deliver
+from bot.metrics import Metrics
 from storage.repositories import outbox
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,19 @@ _TRANSIENT = (
     TimeoutError,
 )
 _PERMANENT = (TelegramBadRequest, TelegramNotFound, TelegramMigrateToChat, PayloadError)
+
+
+def send_result(exc: BaseException | None) -> str:
+    """The metric label of a call's outcome."""
+    if exc is None:
+        return "ok"
+    if isinstance(exc, TelegramRetryAfter):
+        return "429"
+    if isinstance(exc, TelegramServerError):
+        return "5xx"
+    if isinstance(exc, TelegramForbiddenError):
+        return "403"
+    return "other"
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -124,6 +138,7 @@ class OutboxSender:
         lease: timedelta = DEFAULT_LEASE,
         request_timeout: int | None = DEFAULT_REQUEST_TIMEOUT,
         concurrency: int = DEFAULT_CONCURRENCY,
+        metrics: Metrics | None = None,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -134,6 +149,7 @@ class OutboxSender:
         self.lease = lease
         self.request_timeout = request_timeout
         self.concurrency = max(1, concurrency)
+        self.metrics = metrics
         self.ledger = Ledger(session_factory, clock, lease)
         self._stop: asyncio.Event | None = None  # set by run(): finish in-flight calls, stop
         # Chats whose message was put off to a later drain (a 5xx backoff, repeated 429s): their
@@ -349,6 +365,10 @@ class OutboxSender:
                 best = (row, wait)
         return best
 
+    def _count(self, exc: BaseException | None) -> None:
+        if self.metrics is not None:
+            self.metrics.sent(send_result(exc))
+
     async def _send_row(self, row: Claimed, report: DrainReport, call: Call) -> bool:
         """Make the row's next call (already recorded by the limiter); True if the row should
         be tried again soon (rate limited, or more parts to send)."""
@@ -397,6 +417,11 @@ class OutboxSender:
     async def _call(self, row: Claimed, call: Call) -> None:
         try:
             await deliver(self.bot, row.chat_id, row.next_call, self.request_timeout)
+        except Exception as exc:
+            self._count(exc)
+            raise
+        else:
+            self._count(None)
         finally:
             # Answered, refused, broken off or cancelled: from now on it can no longer reach
             # Telegram, and it counts for one more period.

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.org.schema import OrgConfig
-from storage.repositories import campaigns, catalog
+from storage.repositories import campaigns, catalog, leases
 from storage.repositories.campaigns import CampaignFields
 from storage.repositories.catalog import UpsertOutcome
 
@@ -82,6 +82,8 @@ async def sync_org(
 ) -> SyncReport:
     """Upsert the file's catalogue and deactivate what it no longer lists. The caller commits."""
     report = SyncReport()
+    # Workers started together each sync the same file: one at a time, or both would insert.
+    await leases.serialise(session, "org-sync")
     department_ids = await _sync_departments(session, org, report.departments)
     brand_ids = await _sync_brands(session, org, report.brands)
     for store in org.stores:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     # The server pulls in aiohttp's web stack; only `opsbot sandbox` should pay for it.
     from bot.sandbox.client import BotOutput, SandboxUser
     from bot.sandbox.server import SandboxServer
+    from bot.sandbox.webhook import WebhookDelivery
 
 HELP = (
     "Type a message and press Enter. /press <button text> presses a button, "
@@ -31,18 +32,35 @@ def sandbox_command(
     fault_rate: Annotated[
         float, typer.Option(help="share of the bot's calls answered with 429/500/502 (0-1)")
     ] = 0.0,
+    webhook_url: Annotated[
+        str | None,
+        typer.Option(help="deliver updates to this webhook from the start (like setWebhook)"),
+    ] = None,
+    webhook_secret: Annotated[
+        str | None, typer.Option(help="secret_token sent with every webhook delivery")
+    ] = None,
 ) -> None:
     """Run the local Telegram Bot API sandbox and chat with the bot from this terminal."""
     if not 0.0 <= fault_rate <= 1.0:
         raise typer.BadParameter("must be between 0 and 1", param_hint="--fault-rate")
+    if webhook_secret and not webhook_url:
+        raise typer.BadParameter("needs --webhook-url", param_hint="--webhook-secret")
+    webhook = (webhook_url, webhook_secret) if webhook_url else None
     with contextlib.suppress(KeyboardInterrupt):
-        code = asyncio.run(_serve(host, port, user_id, name, fault_rate))
+        code = asyncio.run(_serve(host, port, user_id, name, fault_rate, webhook))
         if code:
             raise typer.Exit(code)
     typer.echo("sandbox stopped")
 
 
-async def _serve(host: str, port: int, user_id: int, name: str, fault_rate: float) -> int:
+async def _serve(
+    host: str,
+    port: int,
+    user_id: int,
+    name: str,
+    fault_rate: float,
+    webhook: tuple[str, str | None] | None = None,
+) -> int:
     from bot.sandbox.client import SandboxUser
     from bot.sandbox.server import SandboxServer
 
@@ -53,7 +71,11 @@ async def _serve(host: str, port: int, user_id: int, name: str, fault_rate: floa
     except OSError as exc:
         typer.secho(f"error: cannot listen on {host}:{port}: {exc}", err=True, fg="red")
         return 1
+    if webhook is not None and not await _set_webhook(server, *webhook):
+        await server.stop()
+        return 1
     user = SandboxUser(server, user_id, name)
+    server.webhook.on_delivery = _WebhookReport()
     _print_banner(server, user)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -75,11 +97,58 @@ async def _serve(host: str, port: int, user_id: int, name: str, fault_rate: floa
     return 0
 
 
+async def _set_webhook(server: SandboxServer, url: str, secret: str | None) -> bool:
+    from bot.sandbox.models import ApiError
+    from bot.sandbox.validation import Params
+    from bot.sandbox.webhook import parse_set_webhook
+
+    try:
+        config = parse_set_webhook(Params({"url": url, "secret_token": secret}))
+    except ApiError as exc:
+        typer.secho(f"error: --webhook-url/--webhook-secret: {exc.description}", err=True, fg="red")
+        return False
+    if config is None:
+        typer.secho("error: --webhook-url is empty", err=True, fg="red")
+        return False
+    await server.webhook.set(config)
+    return True
+
+
+class _WebhookReport:
+    """Webhook trouble in the terminal: each new error once, and the recovery after it."""
+
+    def __init__(self) -> None:
+        self.error: str | None = None
+
+    def __call__(self, delivery: WebhookDelivery, error: str | None) -> None:
+        if error is not None and error != self.error:
+            typer.secho(f"(webhook: {error}; the sandbox keeps retrying)", fg="yellow")
+        elif error is None and self.error is not None:
+            typer.secho("(webhook: delivering again)", fg="yellow")
+        self.error = error
+
+
 def _print_banner(server: SandboxServer, user: SandboxUser) -> None:
+    env = f"TELEGRAM_API_URL={server.base_url} BOT_TOKEN={server.token}"
     typer.echo(f"Telegram sandbox listening on {server.base_url}")
     typer.echo(f"token: {server.token}")
-    typer.echo("Point the bot at it from another terminal:")
-    typer.echo(f"  TELEGRAM_API_URL={server.base_url} BOT_TOKEN={server.token} opsbot run")
+    webhook = server.webhook.config
+    if webhook is None:
+        workers = f"{env} WEBHOOK_SECRET=<secret>"
+        typer.echo("Point the bot at it from another terminal:")
+        typer.echo(f"  {env} opsbot run")
+        typer.echo("or run webhook workers and register them (the sandbox then POSTs updates):")
+        typer.echo(f"  {workers} OPSBOT_HTTP_PORT=8080 opsbot run --webhook")
+        typer.echo(f"  {workers} opsbot webhook set --url http://127.0.0.1:8080/telegram/webhook")
+    else:
+        from yarl import URL
+
+        secret = webhook.secret_token or "<secret>"
+        port = URL(webhook.url).port
+        if webhook.secret_token is None:
+            typer.echo("(no --webhook-secret: opsbot workers refuse deliveries without one)")
+        typer.echo(f"Updates go to the webhook {webhook.url}; run the workers with:")
+        typer.echo(f"  {env} WEBHOOK_SECRET={secret} OPSBOT_HTTP_PORT={port} opsbot run --webhook")
     typer.echo(f"You are {user.first_name} (user id {user.user_id}). {HELP}")
 
 

@@ -15,6 +15,7 @@ from bot.sandbox.html_check import EntityParseError, ParsedText, format_text, ut
 from bot.sandbox.models import (
     ApiError,
     ChatEvent,
+    Described,
     EventKind,
     Json,
     SandboxChat,
@@ -29,6 +30,12 @@ from bot.sandbox.models import (
 )
 from bot.sandbox.store import ChatStore
 from bot.sandbox.validation import Params, check_command, inline_markup, reply_keyboard
+from bot.sandbox.webhook import (
+    TERMINATED_BY_SET_WEBHOOK,
+    WEBHOOK_ACTIVE,
+    WebhookDeliverer,
+    parse_set_webhook,
+)
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -81,14 +88,22 @@ class _Poll:
     """One waiting getUpdates request."""
 
     wake: asyncio.Event
-    superseded: bool = False
+    # Why a newer call ended this one with 409 (another getUpdates, or setWebhook).
+    superseded: str | None = None
 
 
 class BotApi:
     """The bot's side of the sandbox: one coroutine per Bot API method, on a shared store."""
 
-    def __init__(self, store: ChatStore, bot_user: Json, closing: asyncio.Event) -> None:
+    def __init__(
+        self,
+        store: ChatStore,
+        bot_user: Json,
+        closing: asyncio.Event,
+        webhook: WebhookDeliverer,
+    ) -> None:
         self.store = store
+        self.webhook = webhook
         self.bot_user = bot_user
         self.bot_id: int = bot_user["id"]
         self.closing = closing
@@ -103,6 +118,7 @@ class BotApi:
         return {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
+            "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "setMyCommands": self._set_my_commands,
@@ -134,6 +150,8 @@ class BotApi:
         }
 
     async def _get_updates(self, p: Params) -> list[Json]:
+        if self.webhook.active:
+            raise ApiError(409, WEBHOOK_ACTIVE)
         offset = p.integer("offset", "wrong parameter offset") or 0
         limit = min(max(p.integer("limit", "wrong parameter limit") or 100, 1), 100)
         timeout = max(p.integer("timeout", "wrong parameter timeout") or 0, 0)
@@ -146,8 +164,8 @@ class BotApi:
         deadline = loop.time() + timeout
         try:
             while True:
-                if poll.superseded:
-                    raise ApiError(409, CONFLICT)
+                if poll.superseded is not None:
+                    raise ApiError(409, poll.superseded)
                 if self.store.updates or self.closing.is_set():
                     return copy.deepcopy(self.store.updates[:limit])
                 remaining = deadline - loop.time()
@@ -162,20 +180,36 @@ class BotApi:
 
     def _begin_poll(self) -> _Poll:
         """Telegram allows one getUpdates at a time; a newer one ends the older with 409."""
-        if self._poll is not None:
-            self._poll.superseded = True
-            self._poll.wake.set()
+        self._end_poll(CONFLICT)
         self._poll = _Poll(asyncio.Event())
         return self._poll
 
-    async def _delete_webhook(self, p: Params) -> bool:
+    def _end_poll(self, reason: str) -> None:
+        if self._poll is not None:
+            self._poll.superseded = reason
+            self._poll.wake.set()
+
+    async def _set_webhook(self, p: Params) -> Described:
+        config = parse_set_webhook(p)
+        if config is None:  # an empty url removes the webhook, as deleteWebhook does
+            return await self._delete_webhook(p)
+        allowed = p.get("allowed_updates")
+        if isinstance(allowed, list):
+            self.store.set_allowed_updates(str(kind) for kind in allowed)
         if p.flag("drop_pending_updates"):
-            self.store.updates.clear()
-        return True
+            await self.webhook.drop_pending()
+        self._end_poll(TERMINATED_BY_SET_WEBHOOK)
+        changed = await self.webhook.set(config)
+        return Described(True, "Webhook was set" if changed else "Webhook is already set")
+
+    async def _delete_webhook(self, p: Params) -> Described:
+        removed = await self.webhook.remove()
+        if p.flag("drop_pending_updates"):
+            await self.webhook.drop_pending()
+        return Described(True, "Webhook was deleted" if removed else "Webhook is already deleted")
 
     async def _get_webhook_info(self, p: Params) -> Json:
-        pending = len(self.store.updates)
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+        return self.webhook.info()
 
     async def _set_my_commands(self, p: Params) -> bool:
         commands = p.get("commands")

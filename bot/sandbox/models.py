@@ -37,6 +37,14 @@ class ApiError(Exception):
         return body
 
 
+@dataclass(frozen=True)
+class Described:
+    """A successful answer that also carries Telegram's `description` (setWebhook does)."""
+
+    result: Any
+    description: str
+
+
 def bad_request(detail: str) -> ApiError:
     return ApiError(400, f"Bad Request: {detail}")
 

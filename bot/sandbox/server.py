@@ -2,7 +2,8 @@
 
 Point aiogram at it with `TelegramAPIServer.from_base(server.base_url)`. It answers like
 Telegram does, errors included, so that mistakes such as an over-long callback_data or broken
-HTML fail here rather than in production.
+HTML fail here rather than in production. The bot takes updates with getUpdates, or sets a
+webhook and has them POSTed to it (bot/sandbox/webhook.py), as with Telegram.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.sandbox.models import (
     ApiError,
     Arrival,
     ChatEvent,
+    Described,
     EventKind,
     Json,
     SandboxAccount,
@@ -36,6 +38,7 @@ from bot.sandbox.models import (
 )
 from bot.sandbox.store import ChatStore, Listener, command_entities
 from bot.sandbox.validation import Params, find_button
+from bot.sandbox.webhook import WebhookDeliverer, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +79,14 @@ class SandboxServer:
         bot_name: str = "Opsbot Sandbox",
         seed: int | None = None,
         now: Callable[[], float] = time.time,
+        webhook_timeout: float = 10.0,
+        webhook_retry_base: float = 0.1,
+        webhook_retry_cap: float = 5.0,
+        webhook_chat_queues: bool = True,
     ) -> None:
+        """`webhook_*`: how long a webhook POST may take, the first retry delay (doubled on
+        each further failure up to the cap), and whether one chat's updates travel one at a
+        time as Telegram sends them (False: every update on its own, to provoke races)."""
         self._token = token
         self.bot_id = bot_id if bot_id is not None else _id_from_token(token)
         self.bot_username = bot_username
@@ -95,8 +105,18 @@ class SandboxServer:
         self._now = now
         self.store = ChatStore(self.bot_user, now)
         self._closing = asyncio.Event()
-        self.api = BotApi(self.store, self.bot_user, self._closing)
-        self.store.on_update = self.api.wake_poller
+        self.webhook = WebhookDeliverer(
+            self.store,
+            now,
+            timeout=webhook_timeout,
+            retry_base=webhook_retry_base,
+            retry_cap=webhook_retry_cap,
+            chat_queues=webhook_chat_queues,
+            run_reply=self._run_webhook_reply,
+        )
+        self.api = BotApi(self.store, self.bot_user, self._closing, self.webhook)
+        self.store.on_update = self._on_update
+        self.store.on_drain = self.webhook.store_changed
         # (scope as canonical JSON, language_code) -> commands, as set by setMyCommands
         self.commands = self.api.commands
         self._runner: web.AppRunner | None = None
@@ -128,11 +148,13 @@ class SandboxServer:
         self.port = int(runner.addresses[0][1])
         self._runner = runner
         self._closing.clear()
+        self.webhook.reopen()
         log.info("sandbox Bot API listening on %s", self.base_url)
 
     async def stop(self) -> None:
         self._closing.set()
         self.api.wake_poller()
+        await self.webhook.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -148,6 +170,47 @@ class SandboxServer:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+    def _on_update(self) -> None:
+        self.api.wake_poller()
+        self.webhook.wake()
+
+    # webhook delivery, for tests
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every webhook POST so far, oldest first: (update_id, HTTP status or error text,
+        started, finished) on the event loop's clock."""
+        return self.webhook.deliveries
+
+    async def webhook_idle(self, timeout: float = 10.0) -> None:
+        """Return once no update is queued or in flight (the bot acknowledged everything);
+        raise TimeoutError after `timeout` seconds."""
+        await self.webhook.idle(timeout)
+
+    def lose_next_webhook_responses(self, count: int = 1) -> None:
+        """The next `count` webhook answers are thrown away after the bot sent them: the bot
+        did the work, the sandbox sees a failure and delivers the update again."""
+        self.webhook.lose_next_responses(count)
+
+    async def _run_webhook_reply(self, method: str, values: Json) -> None:
+        """A Bot API call the bot answered its webhook request with: Telegram runs it."""
+        entry = self._methods.get(method.lower())
+        if entry is None:
+            return
+        name, handler = entry
+        uploads = {key: value for key, value in values.items() if isinstance(value, Upload)}
+        plain = {key: value for key, value in values.items() if key not in uploads}
+        values = _resolve(plain, uploads)
+        arrival = Arrival(self._now(), name, _chat_id(values))
+        self.arrivals.append(arrival)
+        self.calls.append((name, values))
+        try:
+            await handler(Params(values))
+        except ApiError as exc:
+            arrival.status = exc.code
+            raise
+        arrival.status = 200
 
     # the world, for tests and the demo
 
@@ -361,6 +424,9 @@ class SandboxServer:
         except ApiError as exc:
             log.debug("%s rejected: %s", name, exc.description)
             return _error_response(exc)
+        if isinstance(result, Described):
+            body: Json = {"ok": True, "result": result.result, "description": result.description}
+            return web.json_response(body)
         return web.json_response({"ok": True, "result": result})
 
     def arrivals_of(self, method: str) -> list[Arrival]:

@@ -56,6 +56,8 @@ class ChatStore:
         self._last_update_id = 0
         self.allowed_updates: frozenset[str] | None = None
         self.on_update: Callable[[], None] | None = None
+        # Called when updates leave the queue (confirmed, delivered or dropped).
+        self.on_drain: Callable[[], None] | None = None
         self._listeners: list[Listener] = []
         self._listener_tasks: set[asyncio.Future[Any]] = set()
 
@@ -168,6 +170,7 @@ class ChatStore:
         self.allowed_updates = names or None
         # Telegram stops storing filtered kinds at once, including ones already waiting.
         self.updates = [u for u in self.updates if self._allowed(_update_kind(u))]
+        self._drained()
 
     def confirm(self, offset: int) -> None:
         """getUpdates offset semantics: positive confirms below it, negative keeps the tail."""
@@ -175,6 +178,23 @@ class ChatStore:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
         elif offset < 0:
             self.updates = self.updates[offset:]
+        self._drained()
+
+    def remove_update(self, update_id: int) -> None:
+        """An update the bot acknowledged (its webhook answered 2xx); the webhook's own
+        bookkeeping, so on_drain is not called."""
+        for index, update in enumerate(self.updates):
+            if update["update_id"] == update_id:
+                del self.updates[index]
+                break
+
+    def drop_pending(self) -> None:
+        self.updates.clear()
+        self._drained()
+
+    def _drained(self) -> None:
+        if self.on_drain is not None:
+            self.on_drain()
 
     def new_callback(self, user_id: int, chat_id: int, message_id: int, data: str) -> str:
         self._callback_counter += 1

@@ -98,6 +98,8 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
             "bot.delivery",
             "bot.charts",
             "matplotlib",
+            "bot.metrics",
+            "prometheus_client",
         ),
         (),
     ),
@@ -117,7 +119,20 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     ),
     "views import the domain, the org config and i18n only": (
         ("bot.views",),
-        ("storage", "sqlalchemy", "bot.services", "handlers", "jobs", "bot.delivery"),
+        (
+            "storage",
+            "sqlalchemy",
+            "bot.services",
+            "handlers",
+            "jobs",
+            "bot.delivery",
+            "bot.metrics",
+        ),
+        (),
+    ),
+    "the metrics module depends on nothing of the project": (
+        ("bot.metrics",),
+        ("bot", "handlers", "jobs", "storage"),
         (),
     ),
     "services and jobs speak aiogram only through views and delivery": (
@@ -127,7 +142,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     ),
     "storage depends on nothing above it": (
         ("storage",),
-        ("bot.services", "bot.views", "handlers", "jobs", "bot.delivery"),
+        ("bot.services", "bot.views", "handlers", "jobs", "bot.delivery", "bot.metrics"),
         (),
     ),
     "handlers go through services, never repositories or SQL": (

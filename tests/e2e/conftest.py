@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
-from support.bot_harness import BotUnderTest
+from support.bot_harness import BotUnderTest, Mode
 from support.databases import DatabaseSpec
 
 from bot.clock import FrozenClock
@@ -20,10 +20,17 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
 
 
 @pytest.fixture
+def bot_mode() -> Mode:
+    """How the bot takes updates; ``@pytest.mark.parametrize("bot_mode", MODES)`` runs a test
+    in both modes."""
+    return "polling"
+
+
+@pytest.fixture
 async def app(
-    sandbox: SandboxServer, database_spec: DatabaseSpec, clock: FrozenClock
+    sandbox: SandboxServer, database_spec: DatabaseSpec, clock: FrozenClock, bot_mode: Mode
 ) -> AsyncIterator[BotUnderTest]:
-    bot = BotUnderTest(sandbox, database_spec, clock)
+    bot = BotUnderTest(sandbox, database_spec, clock, mode=bot_mode)
     await bot.start()
     try:
         yield bot

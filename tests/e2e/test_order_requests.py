@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
-from support.bot_harness import BotUnderTest, forge_callback
+from support.bot_harness import MODES, BotUnderTest, forge_callback
 from support.outbox_delivery import deliver_outbox
 
 from bot.roles import Role
@@ -93,6 +93,7 @@ async def notification(app: BotUnderTest, user: SandboxUser) -> BotOutput:
     return await user.next_message()
 
 
+@pytest.mark.parametrize("bot_mode", MODES)
 async def test_the_whole_life_of_a_banner_request(app: BotUnderTest, team: Team) -> None:
     summary = await fill_banner_form(team.tuan)
     assert "Tóm tắt yêu cầu" in summary and "Thiết kế" in summary
@@ -287,6 +288,7 @@ async def test_bad_answers_files_and_a_department_without_manager(
     assert "Yêu cầu mới #1" in (await notification(app, booking_lead)).text
 
 
+@pytest.mark.parametrize("bot_mode", MODES)
 async def test_restart_mid_form_keeps_the_answers(app: BotUnderTest, team: Team) -> None:
     await answer(team.tuan, "/order")
     await team.tuan.press("Thiết kế banner")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
-from support.bot_harness import BotUnderTest
+from support.bot_harness import MODES, BotUnderTest
 
 from bot.roles import Role
 from bot.sandbox.client import SandboxUser
@@ -56,6 +56,7 @@ async def answer(user: SandboxUser, text: str) -> str:
     return (await user.next_message()).text
 
 
+@pytest.mark.parametrize("bot_mode", MODES)
 async def test_step_by_step_with_a_mistyped_value(app: BotUnderTest, minh: SandboxUser) -> None:
     first = await answer(minh, "/report")
     assert "HS-SHOPEE" in first and "20/11/2026" in first and "(1/7)" in first
@@ -215,6 +216,7 @@ async def test_stale_buttons_change_nothing(
     assert await values_of(app, "HS-SHOPEE") == {}
 
 
+@pytest.mark.parametrize("bot_mode", MODES)
 async def test_restart_mid_form_continues_at_the_same_question(
     app: BotUnderTest, minh: SandboxUser
 ) -> None:

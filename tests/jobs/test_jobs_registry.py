@@ -46,6 +46,7 @@ def test_demo_org_has_every_job_in_its_timezone(org: OrgConfig) -> None:
         "campaign_closing",
         "order_summary",
         "order_sla",
+        "prune_updates",
         "weekly_digest",
         "weekly_praise",
         "monthly_digest",
@@ -58,7 +59,7 @@ def test_nudge_only_when_configured(org: OrgConfig) -> None:
     schedules = org.schedules.model_copy(update={"nudge": None})
     without = org.model_copy(update={"schedules": schedules})
     assert "nudge" not in [s.name for s in job_specs(without)]
-    assert len(job_specs(without)) == 12
+    assert len(job_specs(without)) == 13
 
 
 def test_reminder_fires_at_10_30_local_which_is_03_30_utc(org: OrgConfig) -> None:

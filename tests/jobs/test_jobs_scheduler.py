@@ -30,7 +30,7 @@ def local(hour: int, minute: int = 0, second: int = 0, day: int = 21) -> datetim
     return datetime(2026, 11, day, hour, minute, second, tzinfo=HCM)
 
 
-INTERVAL_JOBS = {"order_sla", "alert_escalation"}  # every 15 minutes
+INTERVAL_JOBS = {"order_sla", "alert_escalation", "prune_updates"}  # every 15 or 30 minutes
 
 
 def by_name(outcomes: list[RunOutcome]) -> dict[str, str]:
@@ -53,6 +53,7 @@ async def test_scheduler_has_one_job_per_spec_with_its_name_as_id(
         "campaign_closing",
         "order_summary",
         "order_sla",
+        "prune_updates",
         "weekly_digest",
         "weekly_praise",
         "monthly_digest",

@@ -1,13 +1,23 @@
-"""The real bot (dispatcher, middlewares, SQL FSM storage) polling the sandbox Bot API server
-over HTTP, started and restarted over one test database."""
+"""The real bot (dispatcher, middlewares, SQL FSM storage) against the sandbox Bot API server over
+HTTP, started and restarted over one test database.
+
+``mode="polling"`` (default): the bot polls the sandbox. ``mode="webhook"``: the runtime in
+webhook mode behind the real HTTP app on a free local port, registered with the sandbox's
+setWebhook, so the sandbox POSTs every update to ``/telegram/webhook`` (the port is kept across
+restarts, so updates sent while the bot is down are redelivered once it is back).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import select
 
-from bot.app import BotOptions, BotRuntime, create_bot
+from bot.api import ApiServer, build_api
+from bot.api.routes_webhook import WEBHOOK_PATH, WebhookTarget
+from bot.app import BotOptions, BotRuntime, create_bot, used_update_types
 from bot.clock import FrozenClock
 from bot.org.loader import load_org
 from bot.org.sync import sync_org
@@ -21,6 +31,9 @@ from storage.repositories.members import member_stores
 from support.databases import DatabaseSpec
 
 DEMO_ORG = Path(__file__).resolve().parents[2] / "examples" / "demo-org.yaml"
+WEBHOOK_SECRET = "harness-webhook-secret"
+Mode = Literal["polling", "webhook"]
+MODES: tuple[Mode, ...] = ("polling", "webhook")
 
 
 class BotUnderTest:
@@ -32,12 +45,23 @@ class BotUnderTest:
         spec: DatabaseSpec,
         clock: FrozenClock,
         options: BotOptions | None = None,
+        mode: Mode = "polling",
+        *,
+        register_webhook: bool = True,
     ) -> None:
         self.sandbox = sandbox
         # Jobs and delivery are driven by hand in most tests (run_job, OutboxSender.drain_once).
         self.options = options or BotOptions(
             polling_timeout=1, run_scheduler=False, deliver_outbox=False
         )
+        if self.options.mode != mode:
+            self.options = dataclasses.replace(self.options, mode=mode)
+        self.mode = mode
+        # False: serve the webhook without telling the sandbox (tests POST updates themselves,
+        # or another BotUnderTest on the same database is the one registered).
+        self.register_webhook = register_webhook
+        self.api: ApiServer | None = None
+        self.port = 0  # the webhook's port, chosen on the first start
         self.spec = spec
         self.clock = clock
         self.org = load_org(DEMO_ORG)
@@ -62,9 +86,32 @@ class BotUnderTest:
             options=self.options,
         )
         await self.runtime.start()
+        if self.mode == "webhook":
+            await self._serve_webhook(self.runtime)
         self.starts += 1
 
+    async def _serve_webhook(self, runtime: BotRuntime) -> None:
+        target = WebhookTarget(runtime.feed_webhook_update, WEBHOOK_SECRET)
+        app = build_api(runtime.database.session_factory, self.org, self.clock, webhook=target)
+        self.api = ApiServer(app, "127.0.0.1", self.port)
+        await self.api.start()
+        self.port = self.api.port
+        if not self.register_webhook:
+            return
+        await runtime.bot.set_webhook(
+            self.webhook_url,
+            secret_token=WEBHOOK_SECRET,
+            allowed_updates=used_update_types(),
+        )
+
+    @property
+    def webhook_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{WEBHOOK_PATH}"
+
     async def stop(self) -> None:
+        if self.api is not None:
+            await self.api.stop()
+            self.api = None
         if self.runtime is not None:
             await self.runtime.stop()
             self.runtime = None
