@@ -135,6 +135,8 @@ async def run_forever(settings: Settings) -> None:
         log.info("shutting down")
         if readiness is not None:
             readiness.begin_shutdown()
+            if settings.opsbot_mode == "webhook" and api is not None:
+                await asyncio.sleep(settings.opsbot_drain_seconds)  # still answering: 503
         if api is not None:
             await api.stop()  # requests being handled finish first
         await runtime.stop()

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     opsbot_mode: Literal["polling", "webhook"] = "polling"
     # The secret_token given to setWebhook; every delivery must carry it.
     webhook_secret: SecretStr | None = None
+    # Seconds a webhook worker keeps answering 503 (readyz and new deliveries) after SIGTERM,
+    # before it closes its port: the proxy and the orchestrator see it leave.
+    opsbot_drain_seconds: float = Field(default=2.0, ge=0.0, le=60.0)
 
     @field_validator("telegram_api_url")
     @classmethod

@@ -4,7 +4,8 @@ The sandbox delivers every update to nginx (``deploy/nginx.conf`` rendered by
 ``support.nginx``), which spreads them over `opsbot run --webhook` processes sharing one
 database. Members report their day in one message and press Confirm, all at once; one worker is
 killed (SIGKILL) or stopped (SIGTERM) in the middle. Every report must be stored once, every
-reply seen once, every button press applied once.
+reply seen, every button press applied once; no reply is seen twice, except the one call a
+killed worker may have had answered in its last moment (``repeats_of_the_kill``).
 """
 
 from __future__ import annotations
@@ -144,8 +145,9 @@ async def next_new_message(user: SandboxUser, seen: list[str]) -> BotOutput:
             return message
 
 
-async def report_and_confirm(user: SandboxUser) -> None:
-    """One member's morning: /report, the whole report in one message, Confirm."""
+async def report_and_confirm(user: SandboxUser) -> bool:
+    """One member's morning: /report, the whole report in one message, Confirm. False when
+    the receipt never came (a kill can lose it: see the SIGKILL test)."""
     seen: list[str] = []
     await user.send("/report")
     question = await next_new_message(user, seen)
@@ -154,8 +156,12 @@ async def report_and_confirm(user: SandboxUser) -> None:
     summary = await next_new_message(user, seen)
     assert "Tóm tắt" in summary.text and CONFIRM in summary.button_texts, summary.text
     await user.press(CONFIRM, message=summary)
-    receipt = await next_new_message(user, seen)
+    try:
+        receipt = await next_new_message(user, seen)
+    except AssertionError:
+        return False
     assert "Đã lưu" in receipt.text, receipt.text
+    return True
 
 
 @dataclass
@@ -176,9 +182,9 @@ class Deployment:
             parts += [f"worker {worker.index} (port {worker.port}):", *warnings[:5]]
         return "\n".join(parts)
 
-    async def finish(self, burst: asyncio.Future[list[None]], timeout: float = 120) -> None:
+    async def finish(self, burst: asyncio.Future[list[bool]], timeout: float = 120) -> list[bool]:
         try:
-            await asyncio.wait_for(burst, timeout)
+            return await asyncio.wait_for(burst, timeout)
         except (AssertionError, TimeoutError) as exc:
             raise AssertionError(f"{exc!r}\n{self.diagnose()}") from None
 
@@ -222,7 +228,7 @@ async def deploy(database_url: str, tmp_path: Path) -> AsyncIterator[object]:
 
 
 @asynccontextmanager
-async def bursting(app: Deployment) -> AsyncIterator[asyncio.Future[list[None]]]:
+async def bursting(app: Deployment) -> AsyncIterator[asyncio.Future[list[bool]]]:
     """Every member reports at once; whatever is left is cancelled if the test fails first."""
     burst = asyncio.gather(*(report_and_confirm(user) for user in app.users))
     try:
@@ -234,24 +240,44 @@ async def bursting(app: Deployment) -> AsyncIterator[asyncio.Future[list[None]]]
             await burst
 
 
-async def assert_each_member_reported_once(app: Deployment, url: str, members: int) -> None:
+async def assert_each_member_reported_once(
+    app: Deployment,
+    url: str,
+    members: int,
+    repeats: dict[int, str] | None = None,
+    lost: frozenset[int] = frozenset(),
+) -> None:
+    """The database holds each report exactly once; every reply arrived (but the receipts of
+    ``lost``) and none twice (but those in ``repeats``, chat -> text)."""
     await app.sandbox.webhook_idle(STEP_TIMEOUT)
-    twice = {
-        user.user_id: [text[:60] for text, n in Counter(texts).items() if n > 1]
-        for user in app.users
-        if (texts := app.replies.by_chat.get(user.user_id, []))
-    }
-    assert {chat: texts for chat, texts in twice.items() if texts} == {}, "replies sent twice"
-    for user in app.users:
-        texts = app.replies.by_chat.get(user.user_id, [])
-        assert len(texts) == REPLIES, (user.user_id, texts)
     state = await stored(url)
     assert state.reports == members and state.revisions_above_one == 0
     assert state.values == state.value_revisions == members * METRICS
     assert state.processed_updates == members * 3  # /report, the report, the Confirm press
+    allowed = repeats or {}
+    for user in app.users:
+        texts = app.replies.by_chat.get(user.user_id, [])
+        twice = [text[:60] for text, n in Counter(texts).items() if n > 1]
+        assert twice in ([], [allowed.get(user.user_id, "")[:60]]), (user.user_id, texts)
+        assert max(Counter(texts).values()) <= 2, (user.user_id, texts)
+        expected = REPLIES - (user.user_id in lost)
+        assert len(set(texts)) == expected, (user.user_id, texts)
 
 
-async def test_sigkill_of_a_worker_mid_burst_loses_and_repeats_nothing(
+def repeats_of_the_kill(app: Deployment, before: dict[int, list[str]]) -> dict[int, str]:
+    """Replies a killed worker may have made twice. Telegram has no idempotency key: a call
+    answered in the last moment before the kill, whose journal row had not committed yet, is
+    made again by the redelivery (bot/delivery/call_journal.py). Only a member's last reply
+    before the kill can be one."""
+    repeats = {}
+    for chat, texts in app.replies.by_chat.items():
+        earlier = before.get(chat, [])
+        if earlier and texts.count(earlier[-1]) == 2 and earlier.count(earlier[-1]) == 1:
+            repeats[chat] = earlier[-1]
+    return repeats
+
+
+async def test_sigkill_of_a_worker_mid_burst_loses_nothing_and_applies_once(
     deploy, database_url: str
 ) -> None:
     members = 60
@@ -261,13 +287,20 @@ async def test_sigkill_of_a_worker_mid_burst_loses_and_repeats_nothing(
         await app.replies.wait_for(members * REPLIES // 3, app.diagnose)
         # Frozen first, so that requests pile up at it, then killed with all of them half done.
         victim.proc.send_signal(signal.SIGSTOP)
+        before = {chat: list(texts) for chat, texts in app.replies.by_chat.items()}
         await asyncio.sleep(0.5)
         victim.kill()
         await victim.wait_exit(10)
-        await app.finish(burst)
+        receipts = await app.finish(burst)
 
-    await assert_each_member_reported_once(app, database_url, members)
-    assert app.tried(victim), "no request was in flight at the killed worker"
+    in_flight = app.tried(victim)
+    assert in_flight, "no request was in flight at the killed worker"
+    repeats = repeats_of_the_kill(app, before)
+    # A confirmation committed just before the kill is not applied again, so a receipt the
+    # killed worker had not sent yet is never sent: each costs one of the updates in flight.
+    lost = frozenset(u.user_id for u, got in zip(app.users, receipts, strict=True) if not got)
+    assert len(repeats) + len(lost) <= len(in_flight), (repeats, lost, len(in_flight))
+    await assert_each_member_reported_once(app, database_url, members, repeats, lost)
     others = {f"127.0.0.1:{w.port}" for w in app.workers[1:]}
     assert all(set(re.findall(r"127\.0\.0\.1:\d+", line)) & others for line in app.tried(victim))
 
@@ -282,16 +315,17 @@ async def test_sigterm_drains_a_worker_mid_burst_and_the_others_take_the_rest(
         await app.replies.wait_for(members * REPLIES // 3, app.diagnose)
         watch = asyncio.create_task(leaving.watch_readyz(0.005))
         await asyncio.sleep(0.05)  # the watch has seen it ready
+        terminated_at = len(app.nginx.access_lines())
         leaving.terminate()
         assert await leaving.wait_exit(30) == 0, leaving.log()[-3000:]
-        exited_at = len(app.nginx.access_lines())
         readyz = await watch
         await app.finish(burst)
 
     await assert_each_member_reported_once(app, database_url, members)
     assert readyz[0] == 200 and 503 in readyz, readyz
-    after_exit = app.nginx.access_lines()[exited_at:]
-    assert after_exit, "the burst was over before the worker left"
-    for line in after_exit:  # the last worker tried answered, and it is the one that stayed
-        last = rf"upstream=(?:\S+, )*127\.0\.0\.1:{staying.port} ustatus=(?:\S+, )*200 "
+    after = app.nginx.access_lines()[terminated_at:]
+    passed_on = [line for line in after if f"127.0.0.1:{leaving.port}, " in line]
+    assert passed_on, "no delivery reached the leaving worker while it drained"
+    for line in passed_on:  # refused by the leaving worker, answered by the one that stayed
+        last = rf"upstream=\S+, 127\.0\.0\.1:{staying.port} ustatus=503, 200 "
         assert re.search(last, line), line

@@ -38,7 +38,7 @@ def read_only(department: str) -> tuple[Probe, ...]:
         ("/export", ("11/2026",)),
         ("/status", ("Tình hình báo cáo",)),
         ("/kpi HS-SHOPEE", ("Hoa Sen Official Store", "chưa phụ trách")),
-        ("/dept", ("11/2026",)),
+        ("/dept", ("11/2026", "yêu cầu đặt việc")),  # a department taking requests: their chart
         ("/plan HS-SHOPEE", ("HS-SHOPEE",)),
         ("/order 1", ("#1",)),
         ("/off 25/11", ("25/11",)),
