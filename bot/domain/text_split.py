@@ -37,7 +37,11 @@ _MARKUP = re.compile(
 )
 _WORDS = re.compile(r"\S+\s*|\s+")
 # What Telegram does not count as content: a message of only these is "empty" and refused.
-_INVISIBLE = "".join(map(chr, range(33))) + "\xa0\u200b\u200c\u200d\u200e\u200f\u202e\ufeff"
+# Every character Python calls white space is one of them (U+0085, U+2028, U+3000...).
+_SPACES = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace())
+_INVISIBLE = (
+    "".join(map(chr, range(33))) + _SPACES + "\xa0\u200b\u200c\u200d\u200e\u200f\u202e\ufeff"
+)
 
 
 class _Kind(Enum):

@@ -178,6 +178,7 @@ def documents(draw: st.DrawFn) -> str:
 @settings(max_examples=150, deadline=None)
 @given(documents(), st.integers(min_value=20, max_value=600))
 @example("000000000000\U00010000\U00010000\U00010000\U00010000\x08", 20)  # a control char alone
+@example("a" * 19 + "\n\n\n \x85", 20)  # a piece of white space Python knows (NEL) alone
 def test_any_document_splits_into_valid_chunks(text: str, limit: int) -> None:
     if not shown(text).strip():
         assert split_message(text, limit) == [text]

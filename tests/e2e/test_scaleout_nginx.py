@@ -251,9 +251,12 @@ async def assert_each_member_reported_once(
     ``lost``) and none twice (but those in ``repeats``, chat -> text)."""
     await app.sandbox.webhook_idle(STEP_TIMEOUT)
     state = await stored(url)
-    assert state.reports == members and state.revisions_above_one == 0
-    assert state.values == state.value_revisions == members * METRICS
     assert state.processed_updates == members * 3  # /report, the report, the Confirm press
+    # A member whose receipt was lost may also have no report: their press overtook the
+    # redelivery of the update that had sent them the summary (Telegram queues button presses
+    # apart from messages) and was answered as a button no longer valid.
+    assert members - len(lost) <= state.reports <= members and state.revisions_above_one == 0
+    assert state.values == state.value_revisions == state.reports * METRICS
     allowed = repeats or {}
     for user in app.users:
         texts = app.replies.by_chat.get(user.user_id, [])
