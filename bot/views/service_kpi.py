@@ -3,6 +3,8 @@ the on-time alert to its managers."""
 
 from __future__ import annotations
 
+import html
+
 from bot.charts.data import Status, Tile
 from bot.charts.service_data import Bar, ServiceChart
 from bot.domain.number_format import format_number
@@ -39,7 +41,8 @@ def _on_time_status(kpi: ServiceKpi, threshold: float) -> Status:
 
 
 def backlog_text(kpi: ServiceKpi, t: Translator) -> str:
-    parts = [f"{t(f'service.age.{key}')} {count}" for key, count in kpi.backlog]
+    # The age labels ("<1 ngày", ">7 ngày") are plain text: escaped for the HTML caption.
+    parts = [f"{html.escape(t(f'service.age.{key}'))} {count}" for key, count in kpi.backlog]
     return t("service.backlog", total=kpi.open_total, parts=" · ".join(parts))
 
 

@@ -133,6 +133,8 @@ async def test_media_manager_gets_the_chart_and_the_numbers(
     assert "làm lại: 25% (1/4)" in caption
     assert "Đang tồn: 2 (<1 ngày 1 · 1–3 ngày 0 · 3–7 ngày 1 · >7 ngày 0)" in caption
     assert "Quân: giao 4, đúng hạn 40%" in caption
+    (sent,) = app.sandbox.calls_to("sendPhoto")  # taken as HTML the first time, not resent
+    assert "&lt;1 ngày 1" in sent["caption"] and sent.get("parse_mode") == "HTML"
 
 
 async def test_outside_members_are_refused_like_an_unknown_department(
