@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PersonTarget, PersonTargetRevision
+from storage.repositories.plans import update_if_unchanged
 
 # member id -> month -> metric -> (target, day weights)
 TargetRows = dict[int, dict[str, dict[str, tuple[float, dict[str, float]]]]]
@@ -74,13 +75,10 @@ async def update_target(
     now: datetime,
 ) -> bool:
     """Change a target only if it is still ``expected_target``; False when it moved."""
-    result = await session.execute(
-        update(PersonTarget)
-        .where(PersonTarget.id == target_id, PersonTarget.target == expected_target)
-        .values(target=target, day_weights=day_weights, updated_at=now, updated_by_id=by)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return await update_if_unchanged(
+        session, PersonTarget, target_id, expected_target, target=target,
+        day_weights=day_weights, by=by, now=now,
+    )  # fmt: skip
 
 
 async def add_revision(

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, Plan, PlanRevision
+from storage.models import Member, PersonTarget, Plan, PlanRevision
 
 
 async def month_targets(
@@ -70,9 +70,28 @@ async def update_plan(
     now: datetime,
 ) -> bool:
     """Change a plan only if its target is still ``expected_target``; False when it moved."""
+    return await update_if_unchanged(
+        session, Plan, plan_id, expected_target, target=target, day_weights=day_weights, by=by,
+        now=now,
+    )  # fmt: skip
+
+
+async def update_if_unchanged(
+    session: AsyncSession,
+    model: type[Plan] | type[PersonTarget],
+    row_id: int,
+    expected_target: float,
+    *,
+    target: float,
+    day_weights: dict[str, float],
+    by: int | None,
+    now: datetime,
+) -> bool:
+    """A store plan's or a personal target's new target, written only if the stored one is
+    still ``expected_target`` (nobody changed it since it was previewed)."""
     result = await session.execute(
-        update(Plan)
-        .where(Plan.id == plan_id, Plan.target == expected_target)
+        update(model)
+        .where(model.id == row_id, model.target == expected_target)
         .values(target=target, day_weights=day_weights, updated_at=now, updated_by_id=by)
         .execution_options(synchronize_session=False)
     )
