@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from bot.i18n import Translator
 from bot.sandbox.client import BotOutput, SandboxUser
+from bot.sandbox.html_check import clean_text
 from support.bot_harness import BotUnderTest
 
 LONG = 4000
@@ -108,8 +109,10 @@ def hostile_text(draw: st.DrawFn) -> str:
 
 
 def sendable(text: str) -> bool:
-    """Telegram apps send no message that shows nothing, and none over 4096 characters."""
-    return bool(text.strip(" \t\n\r\x0b\x0c\u200b\u200c\u200d\ufeff\xa0")) and len(text) <= 4096
+    """Telegram apps send no message that shows nothing (a NUL shows as a space), and none
+    over 4096 characters."""
+    shown = clean_text(text)
+    return bool(shown.strip(" \t\n\r\x0b\x0c\u200b\u200c\u200d\ufeff\xa0")) and len(text) <= 4096
 
 
 HOSTILE = hostile_text().filter(sendable)
