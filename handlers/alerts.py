@@ -64,7 +64,7 @@ async def alert_pressed(query: CallbackQuery, callback_data: AlertCallback, ctx:
     if outcome is None:
         await query.answer(t("alert.answer.not_found"), show_alert=True)
         return
-    await ctx.session.commit()  # recorded before anyone is told
+    await ctx.save_before_announcing()  # recorded before anyone is told
     action = callback_data.action
     await query.answer(
         views.press_answer(action, outcome, org, t), show_alert=outcome.status != "done"

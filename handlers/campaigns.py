@@ -172,7 +172,7 @@ async def create_pressed(
         await FORM.ask(step, key)
         return
     await state.clear()
-    await ctx.session.commit()  # the campaign exists for sure before it is announced
+    await ctx.save_before_announcing()  # the campaign exists for sure before it is announced
     log.info("campaign created code=%s member_id=%s", row.code, ctx.member.id)
     await step.message.edit_reply_markup(reply_markup=None)
     await step.message.answer(

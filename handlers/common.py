@@ -39,7 +39,7 @@ async def lang_chosen(query: CallbackQuery, callback_data: LangCallback, ctx: Ct
         await query.answer(ctx.t("callback.stale"))
         return
     await set_locale(ctx.session, ctx.member, callback_data.locale)
-    await ctx.session.commit()
+    await ctx.save_before_announcing()
     new_t = Translator(callback_data.locale)
     await query.answer()
     if isinstance(query.message, Message):

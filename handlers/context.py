@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.services.scope import StoreCatalog
+from bot.services.updates import begin_update
 from storage.models import Member
 
 
@@ -30,6 +31,9 @@ class Ctx:
     bot_username: str
     stores_catalog: StoreCatalog
     member_or_none: Member | None  # None for strangers (only /start and the fallback see them)
+    update_id: int | None = None
+    claimed: bool = False  # recorded as applied in its own transaction (webhook mode)
+    journaled: bool = False  # its Bot API calls are journaled (bot/delivery/call_journal.py)
 
     @property
     def member(self) -> Member:
@@ -44,3 +48,23 @@ class Ctx:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    async def save_before_announcing(self) -> None:
+        """Make what the update wrote certain before a reply says it is done.
+
+        Long polling commits here. A webhook update keeps its one transaction: if its worker
+        dies before the end, Telegram delivers it again and it is applied anew, its replies
+        answered from the call journal instead of sent twice. Committing here instead would
+        leave the redelivery nothing to apply and the rest of the replies never sent.
+        """
+        if self.journaled:
+            await self.session.flush()
+        else:
+            await self.session.commit()
+
+    async def discard_changes(self) -> None:
+        """Undo what the update wrote so far (e.g. the member must confirm what they now see);
+        the update itself stays recorded as applied."""
+        await self.session.rollback()
+        if self.claimed and self.update_id is not None:
+            await begin_update(self.session, self.update_id, self.now())

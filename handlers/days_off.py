@@ -33,7 +33,7 @@ async def off_command(message: Message, command: CommandObject, ctx: Ctx) -> Non
     except DayOffError as error:
         await message.answer(views.day_off_error_text(error, ctx.t))
         return
-    await ctx.session.commit()  # asked for sure before saying so
+    await ctx.save_before_announcing()  # asked for sure before saying so
     await message.answer(
         views.days_off_asked_text(
             outcome.created, outcome.unchanged, bool(outcome.approvers), ctx.t
@@ -63,7 +63,7 @@ async def decision_pressed(
         text = views.already_decided_text(outcome.status, outcome.decided_by, t)
         await query.answer(text, show_alert=True)
         return
-    await ctx.session.commit()  # decided for sure before showing it
+    await ctx.save_before_announcing()  # decided for sure before showing it
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(

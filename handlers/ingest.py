@@ -136,7 +136,7 @@ async def confirm_pressed(
     )
     await step.message.edit_reply_markup(reply_markup=None)
     if applied.moved:
-        await session.rollback()  # nothing of it is kept: the member confirms what they see
+        await ctx.discard_changes()  # nothing of it is kept: the member confirms what they see
         fresh = await service.preview(
             session, ctx.org, draft.parsed(), draft.store, scope, now=ctx.now(), t=ctx.t
         )
@@ -144,7 +144,7 @@ async def confirm_pressed(
         await _show_fresh(step, fresh)
         return
     await state.clear()
-    await session.commit()  # saved for sure before saying so
+    await ctx.save_before_announcing()  # saved for sure before saying so
     await step.message.answer(views.applied_text(applied.preview, ctx.t))
 
 

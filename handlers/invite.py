@@ -50,7 +50,7 @@ async def _issue(message: Message, ctx: Ctx, request: InviteRequest) -> None:
     except OnboardingError as refusal:
         await message.answer(views.refusal_text(refusal.key, refusal.params, ctx.t))
         return
-    await ctx.session.commit()  # the link must work as soon as it is shown
+    await ctx.save_before_announcing()  # the link must work as soon as it is shown
     log.info("invite created by member_id=%s role=%s", member.id, invite.role)
     text = views.invite_text(
         role=invite.role,

@@ -19,7 +19,14 @@ from bot.i18n import Translator, normalise_locale
 from bot.logs import update_context
 from bot.metrics import Metrics
 from bot.services.members import member_writing
-from bot.services.updates import begin_update, chat_turn, rolled_back_by_database
+from bot.services.updates import (
+    EarlierUpdatePending,
+    begin_update,
+    chat_turn,
+    forget_calls,
+    hold_press,
+    rolled_back_by_database,
+)
 from handlers.context import Ctx
 from storage.fsm import fsm_session
 
@@ -97,8 +104,14 @@ class DbSessionMiddleware(BaseMiddleware):
                 bound = {} if connection is None else {"bind": connection}
                 async with self._session_factory(**bound) as session:
                     return await self._apply(handler, event, data, session, outcome)
+        except EarlierUpdatePending as exc:
+            log.info("update_id=%s waits: %s", update_id, exc)
+            outcome.not_applied = exc
+            return None
         except Exception as exc:
             if not rolled_back_by_database(exc):
+                if update_id is not None:
+                    await forget_calls(self._session_factory, update_id)
                 raise
             log.warning(
                 "update_id=%s rolled back, the database failed: %s", update_id, type(exc).__name__
@@ -123,6 +136,10 @@ class DbSessionMiddleware(BaseMiddleware):
                 log.info("update_id=%s was applied already; skipped", update_id)
                 outcome.already_applied = True
                 return None
+            data["claimed"] = update_id is not None
+            chat_id = _chat_key(data)
+            if update_id is not None and chat_id is not None and _is_press(event):
+                await hold_press(session, chat_id, update_id, data["clock"].now())
             state: FSMContext | None = data.get("state")
             if state is not None:
                 # aiogram read the state before the chat was this process's: read it again.
@@ -130,6 +147,10 @@ class DbSessionMiddleware(BaseMiddleware):
             result = await handler(event, data)
         await session.commit()
         return result
+
+
+def _is_press(event: TelegramObject) -> bool:
+    return getattr(event, "callback_query", None) is not None
 
 
 def _chat_key(data: dict[str, Any]) -> int | None:
@@ -174,6 +195,9 @@ class ContextMiddleware(BaseMiddleware):
             bot_username=data["bot_username"],
             stores_catalog=data["stores_catalog"],
             member_or_none=data["member"],
+            update_id=getattr(event, "update_id", None),
+            claimed=data.get("claimed", False),
+            journaled=data.get("journaled", False),
         )
         return await handler(event, data)
 

@@ -59,7 +59,7 @@ async def perform(message: Message, ctx: Ctx, act: Act) -> bool:
         # Nothing was written.
         await message.answer(views.refusal_text(outcome, ctx.org, act.order_id, ctx.t))
         return False
-    await ctx.session.commit()  # the transition (and its notifications) exist before we say so
+    await ctx.save_before_announcing()  # the transition and its notifications exist first
     await _announce(message, ctx, outcome.order, act.action)
     return True
 

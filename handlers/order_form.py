@@ -240,7 +240,7 @@ async def submit_pressed(
         await step.message.answer(ctx.t("order.no_manager", department=name))
         return
     await state.clear()
-    await ctx.session.commit()  # the request exists for sure before its number is announced
+    await ctx.save_before_announcing()  # the request exists for sure before its number is announced
     await step.message.edit_reply_markup(reply_markup=None)
     await step.message.answer(
         ctx.t("order.submitted", number=order.id, department=_department_name(ctx, order_type, "—"))

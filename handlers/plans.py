@@ -160,13 +160,13 @@ async def confirm_pressed(
         session, ctx.org, scope, preview, member_id=member_id, now=ctx.now(), source="chat"
     )
     if outcome.refused:
-        await session.rollback()
+        await ctx.discard_changes()
         await state.clear()
         await message.edit_reply_markup(reply_markup=None)
         await message.answer(t("plan.import.refused", items=user_text(", ".join(outcome.refused))))
         return
     if outcome.fresh is not None:
-        await session.rollback()
+        await ctx.discard_changes()
         log.info("plan import conflict member=%s rows=%d", member_id, len(outcome.conflicts))
         await message.edit_reply_markup(reply_markup=None)
         moved = len(outcome.conflicts) + outcome.moved
@@ -174,7 +174,7 @@ async def confirm_pressed(
         await _show_preview(message, state, ctx, name, outcome.fresh)
         return
     await state.clear()
-    await session.commit()  # saved for sure before saying so
+    await ctx.save_before_announcing()  # saved for sure before saying so
     await message.edit_reply_markup(reply_markup=None)
     await message.answer(t("plan.import.applied", **preview.counts))
 

@@ -219,7 +219,7 @@ async def confirm_pressed(
     session, draft = ctx.session, step.draft
     outcome = await service.save(session, draft, ctx.member, ctx.now())
     if outcome.conflict is not None:
-        await session.rollback()
+        await ctx.discard_changes()
         await FORM.save(step)
         await step.message.answer(service.conflict_text(ctx.org, outcome, ctx.t))
         await FORM.show_summary(step)
@@ -228,7 +228,7 @@ async def confirm_pressed(
     await alert_recheck.recheck_after_report(
         session, ctx.org, draft.subject.store_id, draft.day, ctx.now()
     )
-    await session.commit()  # saved for sure before the receipt
+    await ctx.save_before_announcing()  # saved for sure before the receipt
     await state.clear()
     log.info(
         "report saved subject=%s day=%s revision=%s", draft.subject.key, draft.day, outcome.revision

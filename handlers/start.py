@@ -43,7 +43,7 @@ async def start(message: Message, command: CommandObject, ctx: Ctx) -> None:
         log.info("invite refused user=%s reason=%s", user.id, refusal.key)
         await message.answer(views.join_refusal_text(refusal.key, refusal.params, t))
         return
-    await ctx.session.commit()  # registered for sure before we say so
+    await ctx.save_before_announcing()  # registered for sure before we say so
     log.info("member registered member_id=%s role=%s", new_member.id, new_member.role)
     member_t = Translator(new_member.locale)
     await message.answer(views.greeting_text("start.registered", new_member, member_t))

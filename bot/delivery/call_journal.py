@@ -31,7 +31,7 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.methods import SendChatAction
 from aiogram.methods.base import Response, TelegramMethod, TelegramType
-from aiogram.types import TelegramObject
+from aiogram.types import Chat, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -44,6 +44,7 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 @dataclass
 class _Journal:
     update_id: int
+    chat_id: int | None
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     calls: list[dict[str, Any]] | None = None  # read on the first call
@@ -94,7 +95,9 @@ class _Journal:
         self.position = len(calls)
         try:
             async with self.sessions() as session, session.begin():
-                await updates.save_journal(session, self.update_id, calls, self.clock.now())
+                await updates.save_journal(
+                    session, self.update_id, self.chat_id, calls, self.clock.now()
+                )
         except Exception:  # the call was made; without its record a redelivery repeats it
             log.warning("update_id=%s: Bot API call not journaled", self.update_id, exc_info=True)
 
@@ -131,7 +134,10 @@ class JournalScope(BaseMiddleware):
         update_id = getattr(event, "update_id", None)
         if update_id is None:
             return await handler(event, data)
-        token = _CURRENT.set(_Journal(update_id, self._sessions, self._clock))
+        data["journaled"] = True  # handlers keep one transaction (``Ctx.save_before_announcing``)
+        chat: Chat | None = data.get("event_chat")
+        journal = _Journal(update_id, chat.id if chat else None, self._sessions, self._clock)
+        token = _CURRENT.set(journal)
         try:
             return await handler(event, data)
         finally:

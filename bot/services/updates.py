@@ -27,6 +27,16 @@ class UpdateNotApplied(Exception):
     """The database failed and the update was rolled back as a whole: deliver it again."""
 
 
+class EarlierUpdatePending(Exception):
+    """A button press came before the update that sent its message was applied: that update's
+    worker died after replying and Telegram will deliver it again. The press waits for it
+    (Telegram queues presses apart from messages, so it can overtake the redelivery)."""
+
+    def __init__(self, update_id: int) -> None:
+        super().__init__(f"update {update_id} of this chat is not applied yet")
+        self.update_id = update_id
+
+
 class InvalidUpdate(ValueError):
     """The body is JSON with an update id but not an update the bot can read."""
 
@@ -42,6 +52,27 @@ def chat_turn(
 async def begin_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """Record ``update_id`` in the update's transaction; False: it was applied already."""
     return await updates.claim(session, update_id, now)
+
+
+# How long a press waits for an earlier update of its chat to be applied: Telegram redelivers
+# within seconds; after this the press goes ahead (an update that is never coming back, e.g.
+# one whose handler failed, must not hold the chat).
+HOLD_PRESSES = timedelta(minutes=2)
+
+
+async def hold_press(session: AsyncSession, chat_id: int, update_id: int, now: datetime) -> None:
+    """Raise ``EarlierUpdatePending`` when an earlier update of the chat made Bot API calls but
+    was never applied (its messages, and the buttons on them, are ahead of the database)."""
+    pending = await updates.unapplied_before(session, chat_id, update_id, now - HOLD_PRESSES)
+    if pending is not None:
+        raise EarlierUpdatePending(pending)
+
+
+async def forget_calls(sessions: async_sessionmaker[AsyncSession], update_id: int) -> None:
+    """Drop the call journal of an update that failed in its handler: it is not delivered
+    again, so nothing will replay it, and it must not hold the chat's presses."""
+    async with sessions() as session, session.begin():
+        await updates.drop_journal(session, update_id)
 
 
 def rolled_back_by_database(exc: BaseException) -> bool:

@@ -132,9 +132,14 @@ async def journal_calls(session: AsyncSession, update_id: int) -> list[dict[str,
 
 
 async def save_journal(
-    session: AsyncSession, update_id: int, calls: list[dict[str, Any]], now: datetime
+    session: AsyncSession,
+    update_id: int,
+    chat_id: int | None,
+    calls: list[dict[str, Any]],
+    now: datetime,
 ) -> None:
-    """Write the journal of ``update_id`` (call it in a short transaction of its own)."""
+    """Write the journal of ``update_id`` in ``chat_id`` (call it in a short transaction of its
+    own)."""
     postgres = _dialect(session) == "postgresql"
     if postgres:
         # What matters is surviving the worker's death, not the server's: skip the wait for
@@ -142,11 +147,45 @@ async def save_journal(
         await session.execute(_ASYNC_COMMIT)
     insert = postgres_insert if postgres else sqlite_insert
     row = {"calls": calls}
+    chat = _journal_chat(chat_id)
     statement = insert(FsmRecord).values(
-        key=f"{JOURNAL_PREFIX}{update_id}", state=None, data=row, updated_at=now
+        key=f"{JOURNAL_PREFIX}{update_id}", state=chat, data=row, updated_at=now
     )
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["key"], set_={"data": row, "updated_at": now}
         )
     )
+
+
+async def drop_journal(session: AsyncSession, update_id: int) -> None:
+    await session.execute(delete(FsmRecord).where(FsmRecord.key == f"{JOURNAL_PREFIX}{update_id}"))
+
+
+async def unapplied_before(
+    session: AsyncSession, chat_id: int, update_id: int, since: datetime
+) -> int | None:
+    """An update of ``chat_id`` older than ``update_id`` that made Bot API calls since ``since``
+    but was never applied (its worker died before committing): Telegram will deliver it again."""
+    keys = await session.scalars(
+        select(FsmRecord.key).where(
+            FsmRecord.key.startswith(JOURNAL_PREFIX, autoescape=True),
+            FsmRecord.state == _journal_chat(chat_id),
+            FsmRecord.updated_at >= since,
+        )
+    )
+    earlier = sorted(
+        number for key in keys if (number := int(key.removeprefix(JOURNAL_PREFIX))) < update_id
+    )
+    if not earlier:
+        return None
+    applied = set(
+        await session.scalars(
+            select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id.in_(earlier))
+        )
+    )
+    return next((number for number in earlier if number not in applied), None)
+
+
+def _journal_chat(chat_id: int | None) -> str | None:
+    return None if chat_id is None else f"chat:{chat_id}"

@@ -74,6 +74,7 @@ async def fill_banner_form(user: SandboxUser) -> str:
 
 
 async def events_of(app: BotUnderTest, order_id: int) -> list[tuple[str, str]]:
+    await app.settled()
     async with app.db.session_factory() as session:
         rows = await session.scalars(
             select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
@@ -82,6 +83,7 @@ async def events_of(app: BotUnderTest, order_id: int) -> list[tuple[str, str]]:
 
 
 async def order_row(app: BotUnderTest, order_id: int) -> OrderRequest:
+    await app.settled()
     async with app.db.session_factory() as session:
         order = await session.get(OrderRequest, order_id)
         assert order is not None

@@ -28,8 +28,8 @@ async def test_prune_forgets_what_is_older_than_a_day(
         assert await updates.claim(session, 1, old)
         assert await updates.claim(session, 2, recent)
         assert not await updates.claim(session, 2, now)  # already there
-        await updates.save_journal(session, 1, [{"method": "sendMessage"}], old)
-        await updates.save_journal(session, 2, [{"method": "sendMessage"}], recent)
+        await updates.save_journal(session, 1, None, [{"method": "sendMessage"}], old)
+        await updates.save_journal(session, 2, None, [{"method": "sendMessage"}], recent)
         session.add(FsmRecord(key="fsm:1:5:5:default", state="x", data={}, updated_at=old))
 
     handlers = default_handlers()

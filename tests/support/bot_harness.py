@@ -108,6 +108,12 @@ class BotUnderTest:
     def webhook_url(self) -> str:
         return f"http://127.0.0.1:{self.port}{WEBHOOK_PATH}"
 
+    async def settled(self, timeout: float = 10.0) -> None:
+        """Until every update sent so far is over. A webhook update replies before it commits
+        (its one transaction); long polling commits before announcing a result."""
+        if self.mode == "webhook":
+            await self.sandbox.webhook_idle(timeout)
+
     async def stop(self) -> None:
         if self.api is not None:
             await self.api.stop()

@@ -16,5 +16,6 @@ UNLIMITED = RateLimits(
 
 async def deliver_outbox(app: BotUnderTest) -> DrainReport:
     assert app.runtime is not None, "bot is not running"
+    await app.settled()  # what the updates so far queued has committed
     sender = OutboxSender(app.runtime.bot, app.db.session_factory, app.clock, limits=UNLIMITED)
     return await sender.drain_once()
