@@ -110,7 +110,7 @@ def template_command(
     out: Annotated[Path, typer.Option(help="where to write the .xlsx")],
     month: Annotated[str | None, typer.Option(help="default: next month")] = None,
 ) -> None:
-    """Write a plan template for every store (current targets filled in)."""
+    """Write a plan template for every store and person (current targets filled in)."""
     from bot.clock import SystemClock
     from bot.domain.months import YearMonth
     from bot.i18n import Translator
@@ -123,11 +123,14 @@ def template_command(
         target = chosen or YearMonth.of(SystemClock().now().astimezone(org.tz).date()).next()
         async with database.session_factory() as session:
             scope = await everything_scope(session)
-            _, content = await build_plan_template(
+            template = await build_plan_template(
                 session, org, scope, target, Translator(org.default_locale)
             )
-        out.write_bytes(content)
-        return f"template for {target} ({len(scope.stores)} stores) written to {out}"
+        out.write_bytes(template.content)
+        return (
+            f"template for {target} ({template.stores} stores, {template.people} people) "
+            f"written to {out}"
+        )
 
     typer.echo(with_org_and_db(work, sync=True))
 

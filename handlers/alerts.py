@@ -1,4 +1,5 @@
-"""The buttons under a KPI alert: Acknowledge, Snooze until tomorrow, Create task.
+"""The buttons under a KPI alert: Acknowledge, Snooze until tomorrow, Create task (a store's
+alerts only: a campaign's has no store owner to give a task to).
 
 Alerts reach private chats and the board's group, so presses are taken in any chat. The
 service re-reads the alerts and re-checks the presser (a recipient still in scope) on every
@@ -46,7 +47,7 @@ async def _press(ctx: Ctx, target: actions.Target, action: str) -> Outcome | Non
         return await actions.acknowledge(session, target, member, now)
     if action == "snooze":
         return await actions.snooze(session, org, target, member, now)
-    if action == "task":
+    if action == "task" and target.tasks:
         return await actions.create_follow_up(session, org, target, member, now)
     return None
 
@@ -71,7 +72,7 @@ async def alert_pressed(query: CallbackQuery, callback_data: AlertCallback, ctx:
     )
     line = views.status_line(action, outcome, org, t)
     if line is not None and isinstance(query.message, Message):
-        markup = views.remaining_keyboard(target.alerts, callback_data, t)
+        markup = views.remaining_keyboard(target.alerts, callback_data, t, with_task=target.tasks)
         await _show(query.message, line, markup)
 
 

@@ -89,14 +89,19 @@ async def _send_store_plan(
 
 
 async def _send_template(message: Message, ctx: Ctx, month: YearMonth) -> None:
+    """The template of the member's stores and people (a manager of a department that
+    reports per person gets the people sheet alone)."""
+    t = ctx.t
     scope = await scope_of(ctx.session, ctx.member)
-    if not scope.stores:
-        await message.answer(ctx.t("plan.no_stores"))
+    template = await build_plan_template(ctx.session, ctx.org, scope, month, t)
+    if not template.stores and not template.people:
+        await message.answer(t("plan.no_stores"))
         return
-    name, content = await build_plan_template(ctx.session, ctx.org, scope, month, ctx.t)
+    caption = t("plan.template.caption", month=month.label(), stores=template.stores)
+    if template.people:
+        caption += "\n" + t("plan.template.caption_people", people=template.people)
     await message.answer_document(
-        BufferedInputFile(content, filename=name),
-        caption=ctx.t("plan.template.caption", month=month.label(), stores=len(scope.stores)),
+        BufferedInputFile(template.content, filename=template.file_name), caption=caption
     )
 
 

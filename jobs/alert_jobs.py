@@ -1,4 +1,5 @@
-"""Scheduled KPI alert jobs: the daily evaluation after the deadline, escalation every 15 min.
+"""Scheduled KPI alert jobs: the daily evaluation after the deadline, escalation every 15 min
+(of store and campaign alerts alike).
 
 Both only write alert states and outbox rows, in the job run's transaction.
 """
@@ -10,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.org.schema import OrgConfig
-from bot.services import alerts
+from bot.services import alert_escalation, alerts
 from bot.services.reporting import default_business_date
 
 
@@ -22,5 +23,5 @@ async def evaluate(session: AsyncSession, org: OrgConfig, period: str, at: datet
 
 
 async def escalate(session: AsyncSession, org: OrgConfig, period: str, at: datetime) -> str:
-    queued = await alerts.escalate_alerts(session, org, at)
+    queued = await alert_escalation.escalate_alerts(session, org, at)
     return f"{queued} escalation message(s) queued"

@@ -1,4 +1,4 @@
-"""The closing summary of a campaign, once, to its owners and the board.
+"""The closing summary of a campaign, once, to its owners and the board; the campaign alerts.
 
 Daily with the digest: every campaign whose last day's numbers are in (its end on or before the
 day the numbers run to, within the last ``CATCH_UP_DAYS``, so a missed run still sends it) gets
@@ -14,12 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.payloads import message_payload
-from bot.domain.campaigns import CampaignInfo, pace_breach
 from bot.domain.outbox import Priority
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
-from bot.org.sections import PacingRule
 from bot.services import campaigns as service
+from bot.services.campaign_alerts import evaluate_campaign_alerts
 from bot.services.kpi import as_of
 from bot.views import campaigns as views
 from jobs.digest_jobs import Audience, audience
@@ -61,50 +60,10 @@ async def closing(session: AsyncSession, org: OrgConfig, period: str, at: dateti
     return f"{len(ended)} ended, {queued} queued"
 
 
-async def _readers(
-    session: AsyncSession, org: OrgConfig, info: CampaignInfo, recipients: tuple[str, ...]
-) -> list[Audience]:
-    """Owners and the board, as the rule names them; a department's managers are told by the
-    store rules, so "manager" adds nobody here."""
-    readers: list[Audience] = []
-    if "owners" in recipients:
-        members = await service.owner_members(session, info.owners)
-        readers += [Audience(m.telegram_id, m.locale) for m in members if m.reachable]
-    if "bod" in recipients:
-        readers += await audience(session, org)
-    unique: dict[int, Audience] = {}
-    for reader in readers:
-        unique.setdefault(reader.chat_id, reader)
-    return list(unique.values())
-
-
 async def campaign_alerts(
     session: AsyncSession, org: OrgConfig, period: str, at: datetime
 ) -> str | None:
     """The org file's pacing rules scoped to a campaign, on the numbers up to the latest day:
-    one alert per rule, campaign, day and recipient while it is breached."""
-    day = as_of(org, at)
-    breached = queued = 0
-    for rule in org.alert_rules:
-        if not isinstance(rule, PacingRule) or rule.campaign is None:
-            continue
-        info = await service.by_code(session, rule.campaign)
-        if info is None:
-            continue
-        totals = await service.campaign_totals(session, info, None, day)
-        breach = pace_breach(info, totals.totals, rule.metric, rule.threshold, day)
-        if breach is None:
-            continue
-        breached += 1
-        for reader in await _readers(session, org, info, rule.recipients):
-            text = views.alert_text(org, info, breach, day, Translator(reader.locale))
-            queued += await outbox.enqueue(
-                session,
-                dedupe_key=f"campaign_alert:{rule.id}:{info.code}:{day.isoformat()}:{reader.chat_id}",
-                chat_id=reader.chat_id,
-                kind="campaign_alert",
-                payload=message_payload(text, thread_id=reader.topic),
-                priority=Priority.ALERT,
-                now=at,
-            )
-    return f"{breached} breached, {queued} queued"
+    states, buttons and escalation like a store's alerts (``bot.services.campaign_alerts``)."""
+    run = await evaluate_campaign_alerts(session, org, as_of(org, at), at)
+    return run.text

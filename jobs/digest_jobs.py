@@ -101,12 +101,12 @@ def _alert_lines(
 ) -> tuple[str, list[str]]:
     if not alerts:
         return t("alert.digest.no_alerts"), []
-    per_store: dict[int, list[AlertState]] = {}
+    per_subject: dict[str, list[AlertState]] = {}
     for state in texts.by_severity(alerts):
-        per_store.setdefault(state.store_id or 0, []).append(state)
+        per_subject.setdefault(state.subject_key, []).append(state)
     lines = []
-    for store_id, states in per_store.items():
-        store = stores.get(store_id)
+    for key, states in per_subject.items():
+        store = stores.get(states[0].store_id or 0)
         rules = ", ".join(
             dict.fromkeys(
                 texts.metric_label(org, (s.detail or {}).get("metric"), t) or s.rule_id
@@ -114,7 +114,10 @@ def _alert_lines(
             )
         )
         icon = texts.SEVERITY_ICONS.get(states[0].severity, "•")
-        code = store.code if store else "?"
+        if store is not None:
+            code = store.code
+        else:  # a campaign's alerts name the campaign
+            code = user_text(key.removeprefix("campaign:")) if key.startswith("campaign:") else "?"
         if all(s.state == "acknowledged" for s in states):
             rules += " 👌"  # someone is on it
         lines.append(t("alert.digest.alert_line", icon=icon, store=code, rules=rules))

@@ -61,6 +61,25 @@ def pacing(actual: float, plan_to_date: float | None, threshold_percent: float) 
     )
 
 
+def above_pace(
+    actual: float, plan_to_date: float | None, threshold_percent: float
+) -> Finding | None:
+    """To-date ``actual`` above ``threshold_percent`` % of what was planned for the same days
+    (a budget spent faster than the time passes). None when there is no plan to compare with.
+    """
+    if plan_to_date is None or plan_to_date <= 0:
+        return None
+    percent = actual / plan_to_date * 100
+    return _finding(
+        percent > threshold_percent,
+        percent <= threshold_percent * (1 - HYSTERESIS),
+        actual=actual,
+        plan=plan_to_date,
+        percent=percent,
+        threshold=threshold_percent,
+    )
+
+
 def daily(
     value: float | None, threshold: float, direction: Literal["below", "above"]
 ) -> Finding | None:

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
+from bot.domain import alerts
+from bot.domain.alerts import Finding
+
 Status = Literal["coming", "running", "ended"]
 
 # The metrics behind ROAS and cost per order (the org file's usual keys).
@@ -199,36 +202,39 @@ class CampaignView:
 
 
 @dataclass(frozen=True)
-class PaceBreach:
-    """A campaign behind its target's pace, or spending its budget faster than time passes."""
+class PaceCheck:
+    """A campaign pacing rule's finding: behind its target's pace (``target``), or spending its
+    budget faster than the time passes (``budget``). The finding's numbers: ``actual``, ``plan``
+    (the target or budget spread over the days gone), ``percent`` (actual / plan), ``threshold``,
+    ``share`` (of the whole target or budget) and ``time_share`` (of the campaign's days)."""
 
     kind: Literal["target", "budget"]
-    metric: str
-    share: float  # of the target, or of the budget
-    time_share: float
-    pace: float
+    finding: Finding
 
 
-def pace_breach(
+def pace_check(
     campaign: CampaignInfo,
     totals: Mapping[str, float],
     metric: str,
     threshold_percent: float,
     today: date,
-) -> PaceBreach | None:
+) -> PaceCheck | None:
     """A campaign pacing rule on the numbers up to ``today``: on the cost metric of a campaign
     with a budget, spend above ``threshold_percent`` of the time's pace; on any other metric
-    with a target, actual below ``threshold_percent`` of it. None when it holds (or the
-    campaign is not running)."""
+    with a target, actual below ``threshold_percent`` of it (both with the alerts' hysteresis).
+    None when the rule cannot tell: the campaign is not running, or has no target for it."""
     if campaign.status(today) != "running":
         return None
     time_share = campaign.days_elapsed(today) / campaign.days
+    actual = totals.get(metric, 0.0)
+    kind: Literal["target", "budget"]
     if metric == COST and campaign.budget:
-        burn = spend(campaign, totals, today)
-        if burn.pace is not None and burn.share is not None and burn.pace * 100 > threshold_percent:
-            return PaceBreach("budget", metric, burn.share, time_share, burn.pace)
+        kind, whole = "budget", campaign.budget
+        found = alerts.above_pace(actual, whole * time_share, threshold_percent)
+    else:
+        kind, whole = "target", campaign.targets.get(metric, 0.0)
+        found = alerts.pacing(actual, whole * time_share, threshold_percent)
+    if found is None:
         return None
-    shown = progress(campaign, totals, metric, today)
-    if shown.pace is not None and shown.share is not None and shown.pace * 100 < threshold_percent:
-        return PaceBreach("target", metric, shown.share, time_share, shown.pace)
-    return None
+    numbers = {**found.numbers, "share": actual / whole, "time_share": time_share}
+    return PaceCheck(kind, Finding(found.breached, found.cleared, numbers))

@@ -2,8 +2,9 @@
 
 A press is re-validated on arrival: the alerts are read again from the database, and only the
 people the alert was sent to (owners of the store, its department's managers, the board, plus
-any level it was escalated to) who still see the store may act. A forged or foreign button finds
-nothing; a stale one says who acted first.
+any level it was escalated to) who still see the store may act; for a campaign's alert, its
+owners, the managers of its stores' departments and the board, by the same levels, while the
+campaign exists. A forged or foreign button finds nothing; a stale one says who acted first.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.roles import Role
 from bot.services.alerts import levels_of, next_deadline
+from bot.services.campaign_alerts import CampaignAudience, audience_of_state
 from bot.services.scope import scope_of
 from bot.views import alerts as texts
 from storage.models import AlertState, Member, Store
@@ -30,28 +32,63 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Target:
-    store: Store
+    """The alerts a press acts on: a store's, or a campaign's (``store`` None: no task)."""
+
+    store: Store | None
     alerts: list[AlertState]
+
+    @property
+    def tasks(self) -> bool:
+        """Whether a follow-up task can be created (a store with an owner to give it to)."""
+        return self.store is not None
 
 
 async def _may_act(
     session: AsyncSession, org: OrgConfig, member: Member, store: Store, state: AlertState
 ) -> bool:
-    rule = org.alert_rule(state.rule_id)
-    if rule is None:
+    levels = _levels(org, state)
+    if levels is None:
         return False
-    levels = set(levels_of(rule, state))
+    manages = member.department_id is not None and member.department_id == store.department_id
+    if _board_or_manager(levels, member, manages):
+        return True
+    return "owners" in levels and await repo.is_store_owner(session, member.id, store.id)
+
+
+def _campaign_may_act(
+    org: OrgConfig, member: Member, audience: CampaignAudience, state: AlertState
+) -> bool:
+    """Like a store's: the levels the alert went to, with the campaign's owners and the
+    managers of its stores' departments."""
+    levels = _levels(org, state)
+    if levels is None:
+        return False
+    if _board_or_manager(levels, member, audience.is_manager(member.id)):
+        return True
+    return "owners" in levels and audience.is_owner(member.id)
+
+
+def _levels(org: OrgConfig, state: AlertState) -> set[str] | None:
+    """The levels an alert has reached (None: its rule is gone from the org file)."""
+    rule = org.alert_rule(state.rule_id)
+    return None if rule is None else set(levels_of(rule, state))
+
+
+def _board_or_manager(levels: set[str], member: Member, manages: bool) -> bool:
     role = Role(member.role)
     if "bod" in levels and role in (Role.BOD, Role.ADMIN):
         return True
-    if (
-        "manager" in levels
-        and role is Role.MANAGER
-        and member.department_id is not None
-        and member.department_id == store.department_id
-    ):
-        return True
-    return "owners" in levels and await repo.is_store_owner(session, member.id, store.id)
+    return "manager" in levels and role is Role.MANAGER and manages
+
+
+async def _candidates(session: AsyncSession, lead: AlertState, scope: str) -> list[AlertState]:
+    if scope == "a":
+        return [lead]
+    return [
+        s
+        for s in await repo.states_from(session, lead.subject_key, lead.id)
+        if (s.detail or {}).get("batch") == lead.id
+    ]
 
 
 async def find_target(
@@ -62,8 +99,15 @@ async def find_target(
     if scope not in ("a", "b"):
         return None
     lead = await repo.get_state(session, alert_id)
-    if lead is None or lead.store_id is None:
+    if lead is None:
         return None
+    if lead.store_id is None:
+        audience = await audience_of_state(session, org, lead)
+        if audience is None:
+            return None
+        candidates = await _candidates(session, lead, scope)
+        found = [s for s in candidates if _campaign_may_act(org, member, audience, s)]
+        return Target(None, found) if found else None
     store = await session.get(Store, lead.store_id)
     if (
         store is None
@@ -71,14 +115,7 @@ async def find_target(
         or not (await scope_of(session, member)).sees_store(store.id)
     ):
         return None
-    if scope == "a":
-        candidates = [lead]
-    else:
-        candidates = [
-            s
-            for s in await repo.states_from(session, lead.store_id, lead.id)
-            if (s.detail or {}).get("batch") == lead.id
-        ]
+    candidates = await _candidates(session, lead, scope)
     mine = [s for s in candidates if await _may_act(session, org, member, store, s)]
     return Target(store, mine) if mine else None
 
@@ -139,13 +176,16 @@ async def create_follow_up(
     """A follow-up task for the store's owner, tracked like an order request."""
     from bot.services.orders import create_task  # the orders feature owns tasks
 
+    store = target.store
+    if store is None:
+        return Outcome("not_found")  # a campaign's alert has no Create task button
     existing = next((s.task_id for s in target.alerts if s.task_id), None)
     if existing is not None:
         return Outcome("has_task", task_id=existing)
     if all(s.state == AlertStatus.RESOLVED for s in target.alerts):
         return Outcome("resolved")
-    owners = (await repo.store_owners(session, [target.store.id])).get(target.store.id, [])
-    if not owners or target.store.department_id is None:
+    owners = (await repo.store_owners(session, [store.id])).get(store.id, [])
+    if not owners or store.department_id is None:
         return Outcome("no_owner")
     owner = owners[0]
     t = Translator(owner.locale)
@@ -157,10 +197,10 @@ async def create_follow_up(
     )
     task = await create_task(
         session,
-        department_id=target.store.department_id,
-        store_id=target.store.id,
+        department_id=store.department_id,
+        store_id=store.id,
         assignee_id=owner.id,
-        title=t("alert.task_title", store=target.store.code, metrics=metrics),
+        title=t("alert.task_title", store=store.code, metrics=metrics),
         alert_id=min(s.id for s in target.alerts),
         creator_id=member.id,
         deadline=next_deadline(org, now),

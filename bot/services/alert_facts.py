@@ -62,7 +62,7 @@ def rule_inputs(org: OrgConfig, metric_key: str | None) -> frozenset[str]:
 
 
 def applies(org: OrgConfig, rule: AlertRule, store: Store) -> bool:
-    if getattr(rule, "campaign", None) is not None:  # a campaign's rule: jobs/campaign_jobs.py
+    if getattr(rule, "campaign", None) is not None:  # a campaign's rule: campaign_alerts.py
         return False
     config = org.store(store.code)
     form = org.form_for_department(config.department) if config else None

@@ -1,11 +1,14 @@
-"""KPI breach alerts: evaluate the org's rules, keep one state per (rule, store, period), and
+"""KPI breach alerts: evaluate the org's rules, keep one state per (rule, subject, period), and
 queue a message only when a state changes.
 
 Everything happens in the caller's transaction (a job run, or the update that saved a late
 report), so the states and the outbox rows they cause are written together or not at all.
 One message per store and recipient gathers the store's new breaches (a small chart with the
 text as its caption when it fits; the text alone otherwise), with Acknowledge / Snooze / Create
-task buttons; a resolved breach sends a short "back on track".
+task buttons; a resolved breach sends a short "back on track". The states, their recipients
+by level and the messages' batches are shared with the campaign rules
+(``bot.services.campaign_alerts``, subject ``campaign:<code>``); escalation of both is
+``bot.services.alert_escalation``.
 """
 
 from __future__ import annotations
@@ -13,16 +16,17 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts.codec import chart_to_json
 from bot.delivery.payloads import chart_photo_payload, message_payload, with_note
-from bot.domain.alerts import AlertStatus, Finding, escalation_chain, escalation_due, transition
+from bot.domain.alerts import AlertStatus, Finding, Notice, escalation_chain, transition
 from bot.domain.outbox import Priority
 from bot.i18n import Translator
 from bot.org.schema import OrgConfig
@@ -70,6 +74,9 @@ class Recipient:
     topic: int | None = None  # the forum topic of a group chat
 
 
+Chats = dict[int, tuple[Recipient, set[str]]]
+
+
 @dataclass
 class RecipientBook:
     """Who stands at each level for a store: its owners, its department managers, the board."""
@@ -87,30 +94,40 @@ class RecipientBook:
             people = self.managers.get(store.department_id, [])
         else:
             people = []
-        return [Recipient(m.telegram_id, m.locale, m.id) for m in people if m.reachable]
+        return reachable(people)
 
-    def chats(self, store: Store, levels: Iterable[str]) -> dict[int, tuple[Recipient, set[str]]]:
-        """chat id -> (recipient, the levels it receives for), each chat once."""
-        found: dict[int, tuple[Recipient, set[str]]] = {}
-        for level in levels:
-            for recipient in self.of(store, level):
-                found.setdefault(recipient.chat_id, (recipient, set()))[1].add(level)
-        return found
+    def chats(self, store: Store, levels: Iterable[str]) -> Chats:
+        return chats_at(lambda level: self.of(store, level), levels)
+
+
+def chats_at(of: Callable[[str], list[Recipient]], levels: Iterable[str]) -> Chats:
+    """chat id -> (recipient, the levels it receives for), each chat once."""
+    found: Chats = {}
+    for level in levels:
+        for recipient in of(level):
+            found.setdefault(recipient.chat_id, (recipient, set()))[1].add(level)
+    return found
+
+
+def reachable(members: Iterable[Member]) -> list[Recipient]:
+    return [Recipient(m.telegram_id, m.locale, m.id) for m in members if m.reachable]
+
+
+async def board(session: AsyncSession, org: OrgConfig) -> list[Recipient]:
+    """The board's group chat, or its members one by one when there is none."""
+    if org.chats.bod is not None:
+        return [Recipient(org.chats.bod, org.default_locale, topic=org.chats.bod_topic)]
+    return reachable(await repo.members_with_roles(session, ["bod"]))
 
 
 async def recipient_book(
     session: AsyncSession, org: OrgConfig, stores: Sequence[Store]
 ) -> RecipientBook:
     departments = {s.department_id for s in stores if s.department_id is not None}
-    if org.chats.bod is not None:
-        bod = [Recipient(org.chats.bod, org.default_locale, topic=org.chats.bod_topic)]
-    else:
-        members = await repo.members_with_roles(session, ["bod"])
-        bod = [Recipient(m.telegram_id, m.locale, m.id) for m in members if m.reachable]
     return RecipientBook(
         owners=await repo.store_owners(session, [s.id for s in stores]),
         managers=await repo.department_managers(session, departments),
-        bod=bod,
+        bod=await board(session, org),
     )
 
 
@@ -149,12 +166,20 @@ class _Changes:
     resolved: list[AlertState] = field(default_factory=list)
 
 
-def _detail(
-    evaluated: Evaluated, finding: Finding, previous: dict[str, object]
-) -> dict[str, object]:
+@dataclass(frozen=True)
+class Subject:
+    """What an alert state is about: ``store:<id>`` or ``campaign:<code>``, its period, and
+    the detail a finding writes into it."""
+
+    key: str
+    period: str
+    fields: Callable[[Finding], dict[str, object]]
+    store_id: int | None = None
+
+
+def _fields(evaluated: Evaluated, finding: Finding) -> dict[str, object]:
     rule = evaluated.rule
-    detail: dict[str, object] = {
-        **previous,
+    fields: dict[str, object] = {
         "type": rule.type,
         "metric": rule.metric,
         "numbers": dict(finding.numbers),
@@ -162,25 +187,30 @@ def _detail(
         **evaluated.extra,
     }
     if rule.type == "daily":
-        detail["direction"] = getattr(rule, "direction", "below")
-    return detail
+        fields["direction"] = getattr(rule, "direction", "below")
+    return fields
 
 
-def _apply(
-    row: AlertState | None, evaluated: Evaluated, now: datetime
-) -> tuple[AlertState | None, str | None]:
+def advance(
+    row: AlertState | None,
+    rule: AlertRule,
+    subject: Subject,
+    finding: Finding | None,
+    now: datetime,
+) -> tuple[AlertState | None, Notice | None]:
+    """The alert state of ``rule`` on ``subject`` after a new ``finding`` (a new row when it
+    opens), and what its recipients are told: "opened", "resolved" or nothing."""
     current = AlertStatus(row.state) if row is not None else None
-    step = transition(current, evaluated.finding, now, row.snoozed_until if row else None)
+    step = transition(current, finding, now, row.snoozed_until if row else None)
     if step.state is None:
         return None, None
-    finding = evaluated.finding
     if row is None:
         row = AlertState(
-            rule_id=evaluated.rule.id,
-            subject_key=f"store:{evaluated.store.id}",
-            store_id=evaluated.store.id,
-            period=evaluated.period,
-            severity=evaluated.rule.severity,
+            rule_id=rule.id,
+            subject_key=subject.key,
+            store_id=subject.store_id,
+            period=subject.period,
+            severity=rule.severity,
             state=step.state.value,
             detail={},
             opened_at=now,
@@ -188,17 +218,25 @@ def _apply(
             escalation_level=0,
         )
     if finding is not None and (finding.breached or step.notice):
-        row.detail = _detail(evaluated, finding, dict(row.detail or {}))
+        row.detail = {**(row.detail or {}), **subject.fields(finding)}
     if step.notice == "opened":
         row.state, row.notified_state = AlertStatus.OPEN.value, AlertStatus.OPEN.value
         row.opened_at, row.updated_at = now, now
-        row.severity = evaluated.rule.severity
+        row.severity = rule.severity
         row.acknowledged_by_id = row.acknowledged_at = row.snoozed_until = row.resolved_at = None
         row.escalation_level, row.escalated_at = 0, None
     elif step.notice == "resolved":
         row.state = row.notified_state = AlertStatus.RESOLVED.value
         row.resolved_at = row.updated_at = now
     return row, step.notice
+
+
+def _apply(
+    row: AlertState | None, evaluated: Evaluated, now: datetime
+) -> tuple[AlertState | None, Notice | None]:
+    store = evaluated.store
+    subject = Subject(f"store:{store.id}", evaluated.period, partial(_fields, evaluated), store.id)
+    return advance(row, evaluated.rule, subject, evaluated.finding, now)
 
 
 async def _evaluations(
@@ -283,15 +321,28 @@ async def evaluate_alerts(
         if change.opened:
             run.queued += await _queue_opened(session, org, book, store, change.opened, day, now)
         if change.resolved:
-            run.queued += await _queue_resolved(session, org, book, store, change.resolved, now)
+            run.queued += await queue_resolved(
+                session,
+                org,
+                partial(book.chats, store),
+                str(store.id),
+                change.resolved,
+                partial(_recovery, org, store),
+                now,
+            )
     log.info("alerts for %s: %s", day, run.text)
     return run
+
+
+def _recovery(org: OrgConfig, store: Store, states: Sequence[AlertState], t: Translator) -> str:
+    return texts.recovery_text(org, states, store.code, store.name, t)
 
 
 # --- messages -----------------------------------------------------------------------------------
 
 
-def _stamp(states: Sequence[AlertState], attribute: str) -> str:
+def stamp(states: Sequence[AlertState], attribute: str) -> str:
+    """A short digest of the states and the moment they changed (part of a dedupe key)."""
     parts = ",".join(
         f"{s.id}@{int(getattr(s, attribute).timestamp())}"
         for s in sorted(states, key=lambda s: s.id)
@@ -299,14 +350,35 @@ def _stamp(states: Sequence[AlertState], attribute: str) -> str:
     return hashlib.sha1(parts.encode()).hexdigest()[:16]
 
 
-def _batch(state: AlertState) -> int:
+def batch_of(state: AlertState) -> int:
     """The first state of the batch the alert was announced with (its outbox subject)."""
     batch = (state.detail or {}).get("batch")
     return batch if isinstance(batch, int) else state.id
 
 
+def start_batch(states: Sequence[AlertState]) -> int:
+    """Mark ``states`` as announced in one message; returns its lead (the buttons' id)."""
+    lead = min(s.id for s in states)
+    for state in states:
+        state.detail = {**(state.detail or {}), "batch": lead}
+    return lead
+
+
 def _rule(org: OrgConfig, state: AlertState) -> AlertRule | None:
     return org.alert_rule(state.rule_id)
+
+
+def readers(
+    org: OrgConfig, states: Sequence[AlertState], chats: Callable[[Iterable[str]], Chats]
+) -> list[tuple[Recipient, list[AlertState]]]:
+    """Each chat the states go to, with the states its levels receive."""
+    levels = {level for s in states if (r := _rule(org, s)) for level in levels_of(r, s)}
+    found = []
+    for recipient, chat_levels in chats(levels).values():
+        mine = [s for s in states if (r := _rule(org, s)) and chat_levels & set(levels_of(r, s))]
+        if mine:
+            found.append((recipient, mine))
+    return found
 
 
 async def _queue_opened(
@@ -318,17 +390,11 @@ async def _queue_opened(
     day: date,
     now: datetime,
 ) -> int:
-    lead = min(s.id for s in states)
-    for state in states:
-        state.detail = {**(state.detail or {}), "batch": lead}
-    levels = {level for s in states if (r := _rule(org, s)) for level in levels_of(r, s)}
-    stamp = _stamp(states, "opened_at")
+    lead = start_batch(states)
+    key = stamp(states, "opened_at")
     charts: dict[str, dict[str, Any] | None] = {}
     queued = 0
-    for chat_id, (recipient, chat_levels) in book.chats(store, levels).items():
-        mine = [s for s in states if (r := _rule(org, s)) and chat_levels & set(levels_of(r, s))]
-        if not mine:
-            continue
+    for recipient, mine in readers(org, states, partial(book.chats, store)):
         t = Translator(recipient.locale)
         if t.locale not in charts:
             data = await alert_charts.alert_chart_data(session, org, store, mine, day, t)
@@ -344,101 +410,59 @@ async def _queue_opened(
         else:
             payload = message_payload(caption, markup, thread_id=thread)
         note = t("delivery.missed.alert", store=store.code, day=texts.day_text(day))
-        queued += await outbox.enqueue(
-            session,
-            dedupe_key=f"alert:{store.id}:{stamp}:{chat_id}",
-            chat_id=chat_id,
-            kind="alert",
-            payload=with_note(payload, note, t.locale),
-            priority=Priority.ALERT,
-            now=now,
-            subject=f"alert:{lead}",
-        )
+        queued += await queue_alert(
+            session, f"alert:{store.id}:{key}", recipient, with_note(payload, note, t.locale),
+            lead, now,
+        )  # fmt: skip
     return queued
 
 
-async def _queue_resolved(
+async def queue_alert(
     session: AsyncSession,
-    org: OrgConfig,
-    book: RecipientBook,
-    store: Store,
-    states: list[AlertState],
+    dedupe: str,
+    recipient: Recipient,
+    payload: dict[str, Any],
+    lead: int,
     now: datetime,
 ) -> int:
-    levels = {level for s in states if (r := _rule(org, s)) for level in levels_of(r, s)}
-    stamp = _stamp(states, "resolved_at")
+    """One alert message of batch ``lead`` to ``recipient`` (a newer one of the batch to the
+    same chat replaces it unsent)."""
+    return await outbox.enqueue(
+        session,
+        dedupe_key=f"{dedupe}:{recipient.chat_id}",
+        chat_id=recipient.chat_id,
+        kind="alert",
+        payload=payload,
+        priority=Priority.ALERT,
+        now=now,
+        subject=f"alert:{lead}",
+    )
+
+
+async def queue_resolved(
+    session: AsyncSession,
+    org: OrgConfig,
+    chats: Callable[[Iterable[str]], Chats],
+    tag: str,
+    states: list[AlertState],
+    text: Callable[[Sequence[AlertState], Translator], str],
+    now: datetime,
+) -> int:
+    """The "back on track" message of ``states`` to each chat they went to; an announcement
+    of them not yet sent is dropped. ``tag`` names the subject in the dedupe key."""
+    key = stamp(states, "resolved_at")
     queued = 0
-    for chat_id, (recipient, chat_levels) in book.chats(store, levels).items():
-        mine = [s for s in states if (r := _rule(org, s)) and chat_levels & set(levels_of(r, s))]
-        if not mine:
-            continue
-        t = Translator(recipient.locale)
-        text = texts.recovery_text(org, mine, store.code, store.name, t)
+    for recipient, mine in readers(org, states, chats):
         queued += await outbox.enqueue(
             session,
-            dedupe_key=f"alert-ok:{store.id}:{stamp}:{chat_id}",
-            chat_id=chat_id,
+            dedupe_key=f"alert-ok:{tag}:{key}:{recipient.chat_id}",
+            chat_id=recipient.chat_id,
             kind="alert",
-            payload=message_payload(text, thread_id=recipient.topic),
+            payload=message_payload(
+                text(mine, Translator(recipient.locale)), thread_id=recipient.topic
+            ),
             priority=Priority.ALERT,
             now=now,
-            replaces=[f"alert:{_batch(s)}" for s in mine],  # an alert not yet sent is stale
+            replaces=[f"alert:{batch_of(s)}" for s in mine],  # an alert not yet sent is stale
         )
-    return queued
-
-
-# --- escalation ---------------------------------------------------------------------------------
-
-
-async def escalate_alerts(session: AsyncSession, org: OrgConfig, now: datetime) -> int:
-    """Send each unacknowledged critical alert to the next level once its delay has passed;
-    returns the messages queued."""
-    due: list[tuple[AlertState, AlertRule, str]] = []
-    for state in await repo.open_critical(session):
-        rule = _rule(org, state)
-        if rule is None:
-            continue
-        level = escalation_due(
-            severity=state.severity,
-            state=AlertStatus(state.state),
-            recipients=rule.recipients,
-            escalate_after_minutes=rule.escalate_after_minutes,
-            level=state.escalation_level,
-            since=state.escalated_at or state.opened_at,
-            now=now,
-        )
-        if level is not None:
-            due.append((state, rule, level))
-    if not due:
-        return 0
-    stores = {s.id: s for s in await catalog.list_stores(session, active_only=False)}
-    book = await recipient_book(session, org, list(stores.values()))
-    queued = 0
-    for state, rule, level in due:
-        store = stores.get(state.store_id or 0)
-        state.escalation_level += 1
-        state.escalated_at = state.updated_at = now
-        if store is None:
-            continue
-        for recipient in book.of(store, level):
-            t = Translator(recipient.locale)
-            text = texts.escalation_text(
-                org, state, store.code, store.name, rule.escalate_after_minutes or 0, t
-            )
-            markup = texts.keyboard("a", state.id, t, with_task=True)
-            queued += await outbox.enqueue(
-                session,
-                dedupe_key=(
-                    f"alert-esc:{state.id}:{state.escalation_level}:"
-                    f"{int(state.opened_at.timestamp())}:{recipient.chat_id}"
-                ),
-                chat_id=recipient.chat_id,
-                kind="alert",
-                payload=message_payload(text, markup, thread_id=recipient.topic),
-                priority=Priority.ALERT,
-                now=now,
-                subject=f"alert:{_batch(state)}",
-            )
-    await session.flush()
-    log.info("alert escalation: %s alert(s) escalated, %s message(s)", len(due), queued)
     return queued

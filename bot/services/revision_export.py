@@ -7,16 +7,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.export_request import ExportRequest
-from bot.services.xlsx import Column, Sheet
+from bot.services.xlsx import Column, Sheet, plain_text
 from bot.views.revision_sources import source_text
 from storage.repositories import reports
-
-
-def _text(value: str | None) -> str | None:
-    """Names and file names from people: never read by Excel as a formula."""
-    if value and value[0] in "=+-@":
-        return " " + value
-    return value
 
 
 async def revisions_sheet(session: AsyncSession, request: ExportRequest) -> Sheet | None:
@@ -54,15 +47,15 @@ async def revisions_sheet(session: AsyncSession, request: ExportRequest) -> Shee
         sheet.rows.append(
             [
                 row.day,
-                _text(store.code if store is not None else row.person),
+                plain_text(store.code if store is not None else row.person),
                 entry.revision,
                 metric.label.get(t.locale) if metric is not None else entry.metric,
                 entry.old,
                 entry.new,
                 entry.changed_at.astimezone(org.tz).strftime("%Y-%m-%d %H:%M"),
-                _text(entry.changed_by),
-                _text(source_text(entry.source, entry.detail, t)),
-                _text(entry.detail),
+                plain_text(entry.changed_by),
+                plain_text(source_text(entry.source, entry.detail, t)),
+                plain_text(entry.detail),
             ]
         )
     return sheet if sheet.rows else None

@@ -49,6 +49,13 @@ class Sheet:
     table: bool = True
 
 
+def plain_text(value: str | None) -> str | None:
+    """Names and file names from people: never read by Excel as a formula."""
+    if value and value[0] in "=+-@":
+        return " " + value
+    return value
+
+
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     """The .xlsx file of these sheets, in order (blocking: call it in a thread)."""
     from openpyxl import Workbook

@@ -261,9 +261,9 @@ def press_answer(action: str, outcome: Outcome, org: OrgConfig, t: Translator) -
 
 
 def remaining_keyboard(
-    alerts: Sequence[AlertStateRow], data: AlertCallback, t: Translator
+    alerts: Sequence[AlertStateRow], data: AlertCallback, t: Translator, *, with_task: bool = True
 ) -> InlineKeyboardMarkup | None:
-    """The buttons that still make sense for these alerts."""
+    """The buttons that still make sense for these alerts (Create task only ``with_task``)."""
     states = {s.state for s in alerts}
     row = []
 
@@ -276,7 +276,7 @@ def remaining_keyboard(
     if AlertStatus.OPEN in states:
         row.append(button("alert.button.snooze", "snooze"))
     rows = [row] if row else []
-    if not any(s.task_id for s in alerts) and states != {AlertStatus.RESOLVED.value}:
+    if with_task and not any(s.task_id for s in alerts) and states != {AlertStatus.RESOLVED.value}:
         rows.append([button("alert.button.task", "task")])
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 

@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.charts.campaign_data import CampaignChart, ProgressBar
 from bot.domain.campaign_draft import CampaignDraft
-from bot.domain.campaigns import CampaignInfo, CampaignView, PaceBreach, Progress, Spend
+from bot.domain.campaigns import CampaignInfo, CampaignView, Progress, Spend
 from bot.domain.number_format import format_compact, format_number
 from bot.domain.report_draft import Draft
 from bot.i18n import Translator
@@ -351,18 +351,3 @@ def with_tag_buttons(
     none_chosen = draft.campaign_set and draft.campaign_id is None
     rows.append([button(t("campaign.report.none"), "0", none_chosen)])
     return InlineKeyboardMarkup(inline_keyboard=[*rows, *keyboard.inline_keyboard])
-
-
-def alert_text(
-    org: OrgConfig, info: CampaignInfo, breach: PaceBreach, day: date, t: Translator
-) -> str:
-    """A campaign pacing alert: behind the target's pace, or burning the budget too fast."""
-    return t(
-        f"campaign.alert.{breach.kind}",
-        name=user_text(info.name),
-        code=user_text(info.code),
-        metric=metric_label(org, breach.metric, t),
-        share=percent(breach.share),
-        time=percent(breach.time_share),
-        day=_day(day),
-    )

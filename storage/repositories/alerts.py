@@ -1,4 +1,5 @@
-"""Alert states (one row per rule, store and period) and who receives alerts. No commits here."""
+"""Alert states (one row per rule, subject and period: a store, or a campaign) and who receives
+alerts. No commits here."""
 
 from __future__ import annotations
 
@@ -25,6 +26,21 @@ async def states_of_stores(
         select(AlertState).where(AlertState.store_id.in_(ids), AlertState.period.in_(wanted))
     )
     return {(row.rule_id, row.store_id or 0, row.period): row for row in rows.all()}
+
+
+async def states_of_subject(
+    session: AsyncSession, subject_key: str, periods: Iterable[str]
+) -> dict[tuple[str, str], AlertState]:
+    """(rule id, period) -> state, for one subject (``campaign:<code>``) and the periods."""
+    wanted = sorted(set(periods))
+    if not wanted:
+        return {}
+    rows = await session.scalars(
+        select(AlertState).where(
+            AlertState.subject_key == subject_key, AlertState.period.in_(wanted)
+        )
+    )
+    return {(row.rule_id, row.period): row for row in rows.all()}
 
 
 async def active_of_rule(
@@ -54,11 +70,11 @@ async def get_state(session: AsyncSession, alert_id: int) -> AlertState | None:
     return await session.get(AlertState, alert_id)
 
 
-async def states_from(session: AsyncSession, store_id: int, first_id: int) -> list[AlertState]:
-    """Alerts of a store with an id from ``first_id`` on (a message's batch starts there)."""
+async def states_from(session: AsyncSession, subject_key: str, first_id: int) -> list[AlertState]:
+    """Alerts of a subject with an id from ``first_id`` on (a message's batch starts there)."""
     rows = await session.scalars(
         select(AlertState)
-        .where(AlertState.store_id == store_id, AlertState.id >= first_id)
+        .where(AlertState.subject_key == subject_key, AlertState.id >= first_id)
         .order_by(AlertState.id)
     )
     return list(rows.all())

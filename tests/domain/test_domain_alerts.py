@@ -9,6 +9,7 @@ import pytest
 from bot.domain.alerts import (
     AlertStatus,
     Finding,
+    above_pace,
     anomaly,
     baseline_days,
     daily,
@@ -46,6 +47,17 @@ def test_pacing_on_plan_is_cleared_and_just_above_threshold_is_neither() -> None
 def test_pacing_without_plan_cannot_tell() -> None:
     assert pacing(actual=80, plan_to_date=None, threshold_percent=90) is None
     assert pacing(actual=80, plan_to_date=0, threshold_percent=90) is None
+
+
+def test_above_pace_breaches_over_threshold_with_hysteresis() -> None:
+    burning = above_pace(actual=130, plan_to_date=100, threshold_percent=120)
+    assert burning is not None and burning.breached and not burning.cleared
+    assert burning.numbers == {"actual": 130, "plan": 100, "percent": 130, "threshold": 120}
+    wobble = above_pace(actual=119, plan_to_date=100, threshold_percent=120)  # > 120 * 0.98
+    assert wobble is not None and not wobble.breached and not wobble.cleared
+    calm = above_pace(actual=100, plan_to_date=100, threshold_percent=120)
+    assert calm is not None and calm.cleared and not calm.breached
+    assert above_pace(actual=10, plan_to_date=0, threshold_percent=120) is None
 
 
 def test_daily_above_and_below() -> None:

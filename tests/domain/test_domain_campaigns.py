@@ -265,15 +265,35 @@ def test_a_plan_file_without_the_sheet_reads_as_before() -> None:
     assert parsed.ok and parsed.campaigns == ()
 
 
-def test_pace_breach_on_target_and_budget() -> None:
-    from bot.domain.campaigns import pace_breach
+def test_pace_check_on_target_and_budget() -> None:
+    from bot.domain.campaigns import pace_check
 
     day_six = date(2026, 12, 6)  # half the time gone
-    behind = pace_breach(CAMPAIGN, {"gmv": 700e6}, "gmv", 80, day_six)  # 35% of target: 70%
-    assert behind is not None and behind.kind == "target" and behind.pace == pytest.approx(0.7)
-    assert pace_breach(CAMPAIGN, {"gmv": 900e6}, "gmv", 80, day_six) is None  # 90% of pace
-    burning = pace_breach(CAMPAIGN, {"ads_cost": 52e6}, "ads_cost", 120, day_six)  # 65%: 1.3
-    assert burning is not None and burning.kind == "budget"
-    assert pace_breach(CAMPAIGN, {"ads_cost": 44e6}, "ads_cost", 120, day_six) is None  # 1.1
-    assert pace_breach(CAMPAIGN, {"gmv": 0.0}, "gmv", 80, TODAY) is None  # not running yet
-    assert pace_breach(CAMPAIGN, {"gmv": 0.0}, "gmv", 80, date(2026, 12, 13)) is None  # over
+    behind = pace_check(CAMPAIGN, {"gmv": 700e6}, "gmv", 80, day_six)  # 35% of target: 70%
+    assert behind is not None and behind.kind == "target" and behind.finding.breached
+    assert behind.finding.numbers["percent"] == pytest.approx(70)
+    assert behind.finding.numbers["share"] == pytest.approx(0.35)
+    assert behind.finding.numbers["time_share"] == pytest.approx(0.5)
+    on_pace = pace_check(CAMPAIGN, {"gmv": 900e6}, "gmv", 80, day_six)  # 90% of pace
+    assert on_pace is not None and not on_pace.finding.breached and on_pace.finding.cleared
+    burning = pace_check(CAMPAIGN, {"ads_cost": 52e6}, "ads_cost", 120, day_six)  # 65%: 1.3
+    assert burning is not None and burning.kind == "budget" and burning.finding.breached
+    calm = pace_check(CAMPAIGN, {"ads_cost": 44e6}, "ads_cost", 120, day_six)  # 1.1
+    assert calm is not None and calm.finding.cleared and not calm.finding.breached
+    assert pace_check(CAMPAIGN, {"gmv": 0.0}, "gmv", 80, TODAY) is None  # not running yet
+    assert pace_check(CAMPAIGN, {"gmv": 0.0}, "gmv", 80, date(2026, 12, 13)) is None  # over
+    assert pace_check(CAMPAIGN, {"nmv": 1.0}, "nmv", 80, day_six) is None  # no target for it
+
+
+def test_pace_check_holds_a_recovering_campaign_in_the_hysteresis_band() -> None:
+    from bot.domain.campaigns import pace_check
+
+    day_six = date(2026, 12, 6)
+    # 81% of pace: no longer breached, not clearly back either (80% x 1.02 = 81.6%).
+    wobbling = pace_check(CAMPAIGN, {"gmv": 810e6}, "gmv", 80, day_six)
+    assert wobbling is not None and not wobbling.finding.breached
+    assert not wobbling.finding.cleared
+    # 119% of the budget's pace: under 120%, not yet under 117.6%.
+    spending = pace_check(CAMPAIGN, {"ads_cost": 47.6e6}, "ads_cost", 120, day_six)
+    assert spending is not None and not spending.finding.breached
+    assert not spending.finding.cleared

@@ -13,7 +13,6 @@ from support.outbox_delivery import deliver_outbox
 from bot.demo.kpi_data import write_report
 from bot.roles import Role
 from bot.sandbox.client import SandboxUser
-from jobs.campaign_jobs import campaign_alerts as closing_alerts
 from jobs.campaign_jobs import closing
 from jobs.runner import run_job
 from jobs.table import default_handlers
@@ -88,42 +87,5 @@ async def test_closing_summary_sent_once(app: BotUnderTest, sandbox) -> None:
         assert "220tr / 200tr (110%)" in summary  # 11 days x 20tr
         assert "22tr / ngân sách 30tr (73%)" in summary and "ROAS: 10" in summary
         await lan.assert_no_output(within=0.2)
-    finally:
-        lan.close()
-
-
-async def test_campaign_pacing_rules_alert_owners_and_board_once_a_day(
-    app: BotUnderTest, sandbox
-) -> None:
-    """The demo org file's rules on HS1212 (GMV pacing under 80%, budget over 120% of pace):
-    4 of its 12 days gone with 20% of the GMV target and 50% of the budget spent."""
-    lan = SandboxUser(sandbox, 6402, "Lan", "lan_hs")
-    try:
-        await app.join(lan, Role.MANAGER, "growth")
-        async with app.db.session_factory() as session, session.begin():
-            store = await catalog.get_store_by_code(session, "HS-SHOPEE")
-            assert store is not None
-            for day_number in range(1, 5):
-                await write_report(
-                    session,
-                    subject_key=f"store:{store.id}",
-                    store_id=store.id,
-                    form="growth",
-                    day=date(2026, 12, day_number),
-                    values={"gmv": 100_000_000, "orders": 100, "ads_cost": 10_000_000},
-                    sent_at=datetime(2026, 12, day_number + 1, 2, 0, tzinfo=UTC),
-                )
-        at = datetime(2026, 12, 5, 9, 0, tzinfo=HCM)  # numbers run to 4/12
-        for _ in range(2):
-            async with app.db.session_factory() as session, session.begin():
-                detail = await closing_alerts(session, app.org, "2026-12-05", at)
-            assert detail is not None and detail.startswith("2 breached")
-        async with app.db.session_factory() as session:
-            query = select(OutboxMessage).where(OutboxMessage.kind == "campaign_alert")
-            rows = (await session.scalars(query)).all()
-        assert sorted(r.chat_id for r in rows) == sorted([6402, 6402, BOARD_CHAT, BOARD_CHAT])
-        texts = [str(r.payload.get("text", "")) for r in rows if r.chat_id == 6402]
-        assert any("chậm tiến độ" in text and "20%" in text and "33%" in text for text in texts)
-        assert any("tiêu ngân sách nhanh" in text and "50%" in text for text in texts)
     finally:
         lan.close()

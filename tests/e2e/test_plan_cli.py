@@ -119,7 +119,7 @@ def test_template_reimports_cleanly(env: dict[str, str], tmp_path: Path) -> None
     )
     assert made.exit_code == 0 and "7 stores" in made.output, made.output
     book = load_workbook(io.BytesIO(out.read_bytes()))
-    assert book.sheetnames == ["Kế hoạch", "Trọng số ngày", "Hướng dẫn"]
+    assert book.sheetnames == ["Kế hoạch", "Trọng số ngày", "Mục tiêu cá nhân", "Hướng dẫn"]
     again = runner.invoke(app, ["plan", "import", str(out)], env=env)
     assert again.exit_code == 0 and "Unchanged: 2" in again.output and "33 row(s)" in again.output
 

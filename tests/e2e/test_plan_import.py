@@ -286,7 +286,7 @@ async def test_template_is_prefilled_and_reimports_cleanly(
     assert document.file_name == "ke-hoach-2026-12.xlsx" and document.data is not None
     assert "12/2026" in document.text and "7 gian hàng" in document.text
     book = load_workbook(io.BytesIO(document.data))
-    assert book.sheetnames == ["Kế hoạch", "Trọng số ngày", "Hướng dẫn"]
+    assert book.sheetnames == ["Kế hoạch", "Trọng số ngày", "Mục tiêu cá nhân", "Hướng dẫn"]
     rows = list(book["Kế hoạch"].iter_rows(values_only=True))
     assert rows[0] == ("Cửa hàng", "Tên cửa hàng", "Chỉ số", "Tên chỉ số", "Tháng", "Mục tiêu")
     assert len(rows) == 1 + 7 * 5  # every growth store × plan metric

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from support.databases import POSTGRES
 from bot.roles import Role
 from bot.sandbox.client import SandboxUser
 from bot.sandbox.server import SandboxServer
+from storage.models import Report
 
 FIRST_QUESTION = "(1/7)"
 
@@ -84,3 +85,50 @@ async def test_a_reply_before_a_failed_commit_is_replayed_not_sent_again(
     # The form did open (on the second delivery): the answer is taken.
     await minh.send("12,5tr")
     assert "(2/7)" in (await minh.next_message()).text
+
+
+REPORT = "gmv 12,5tr\nnmv 11.000.000\nđơn 85\nhủy 3\nhoàn 2\nlượt truy cập 3.200\nchi phí ads 1tr2"
+CONFIRM = "✅ Xác nhận"
+
+
+def outcomes_of(sandbox: SandboxServer, update_id: int) -> list[int | str]:
+    return [d.outcome for d in sandbox.webhook_deliveries if d.update_id == update_id]
+
+
+async def test_a_press_waits_for_the_update_that_sent_its_message(
+    app: BotUnderTest,
+    sandbox: SandboxServer,
+    minh: SandboxUser,
+    commit_fails_once: list[bool],
+) -> None:
+    """The summary's update replied and then failed to commit; Telegram queues presses apart
+    from messages, so Confirm reaches the bot before the summary's update comes again. The
+    press is answered 500 until that update is applied, then confirms the report."""
+    await sandbox.webhook_idle(10)
+    await minh.send("/report")
+    assert FIRST_QUESTION in (await minh.next_message()).text
+    await sandbox.webhook_idle(10)
+    sandbox.webhook.retry_base = 1.5  # the summary's update comes again after the press
+    commit_fails_once[0] = True
+    await minh.send(REPORT)
+    summary = await minh.next_message()
+    assert CONFIRM in summary.button_texts, summary.text
+    report_update = int(sandbox.store.updates[-1]["update_id"])
+    await minh.press(CONFIRM, message=summary)
+    press_update = int(sandbox.store.updates[-1]["update_id"])
+    receipt = await minh.next_message(20)
+    assert "Đã lưu" in receipt.text, receipt.text
+    await sandbox.webhook_idle(20)
+
+    assert outcomes_of(sandbox, report_update) == [500, 200]
+    press_outcomes = outcomes_of(sandbox, press_update)
+    assert press_outcomes[0] == 500 and press_outcomes[-1] == 200, press_outcomes
+    first_press = min(d.started for d in sandbox.webhook_deliveries if d.update_id == press_update)
+    summary_again = max(
+        d.started for d in sandbox.webhook_deliveries if d.update_id == report_update
+    )
+    assert first_press < summary_again  # the press did overtake the redelivery
+    assert len(bot_texts(sandbox, minh.user_id, "Tóm tắt")) == 1  # replayed, not sent again
+    async with app.db.session_factory() as session:
+        reports = (await session.scalars(select(Report))).all()
+    assert [(r.revision, r.store_id is not None) for r in reports] == [(1, True)]
