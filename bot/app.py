@@ -43,6 +43,7 @@ from handlers import build_root_router
 from handlers.middlewares import (
     ContextMiddleware,
     DbSessionMiddleware,
+    FormStateMiddleware,
     InFlightMiddleware,
     MemberMiddleware,
     UpdateMetricsMiddleware,
@@ -232,9 +233,12 @@ class BotRuntime:
         self.scheduler.start()
 
     def _build_dispatcher(self, bot_username: str) -> Dispatcher:
+        # aiogram's own FSM middleware reads the state before the update's transaction begins;
+        # ours leaves that read to the transaction (one read for the state and the data).
         dp = Dispatcher(
             storage=self.fsm_storage,
             events_isolation=SimpleEventIsolation(),
+            disable_fsm=True,
             clock=self.clock,
             bot_username=bot_username,
             org=self.org,
@@ -242,11 +246,16 @@ class BotRuntime:
             timezone=self.org.tz,
             default_locale=self.org.default_locale,
         )
+        dp.update.outer_middleware(
+            FormStateMiddleware(dp.fsm.storage, dp.fsm.events_isolation, dp.fsm.strategy)
+        )
         dp.update.outer_middleware(UpdateMetricsMiddleware(self.metrics))
         dp.update.outer_middleware(self.in_flight)
         dp.update.outer_middleware(
             DbSessionMiddleware(
-                self.database.session_factory, exactly_once=self.options.mode == "webhook"
+                self.database.session_factory,
+                exactly_once=self.options.mode == "webhook",
+                journaled=self._journals_calls,
             )
         )
         if self._journals_calls:  # a redelivered update replays the calls already made

@@ -8,10 +8,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import Chat, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,6 +22,7 @@ from bot.metrics import Metrics
 from bot.services.members import member_writing
 from bot.services.updates import (
     EarlierUpdatePending,
+    begin_journaled_update,
     begin_update,
     chat_turn,
     forget_calls,
@@ -60,6 +62,22 @@ class InFlightMiddleware(BaseMiddleware):
         return True
 
 
+class FormStateMiddleware(FSMContextMiddleware):
+    """aiogram's FSM middleware (the update's ``FSMContext`` and the in-process lock per chat)
+    without its early state read: ``DbSessionMiddleware`` reads the state inside the update's
+    transaction (after the chat's lock in webhook mode), where one read serves the state and the
+    data for the whole update."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        context = self.resolve_event_context(cast(Bot, data["bot"]), data)
+        data["fsm_storage"] = self.storage
+        if context is None:
+            return await handler(event, data)
+        async with self.events_isolation.lock(key=context.key):
+            data["state"] = context
+            return await handler(event, data)
+
+
 @dataclass
 class UpdateOutcome:
     """What became of one webhook update, for the HTTP answer (``feed_update(update_outcome=)``)."""
@@ -78,10 +96,15 @@ class DbSessionMiddleware(BaseMiddleware):
     """
 
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], *, exactly_once: bool = False
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        exactly_once: bool = False,
+        journaled: bool = False,
     ) -> None:
         self._session_factory = session_factory
         self._exactly_once = exactly_once
+        self._journaled = journaled  # Bot API calls are journaled: read the journal at the claim
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if self._exactly_once:
@@ -90,6 +113,7 @@ class DbSessionMiddleware(BaseMiddleware):
             data["session"] = session
             # Form state is written in the same transaction as the data it describes.
             with fsm_session(session):
+                await _read_form_state(data)
                 result = await handler(event, data)
             # Handlers may commit earlier (before announcing a result); this commits the rest.
             # On an exception the session closes and everything uncommitted is rolled back.
@@ -130,9 +154,7 @@ class DbSessionMiddleware(BaseMiddleware):
         data["session"] = session
         update_id = getattr(event, "update_id", None)
         with fsm_session(session):
-            if update_id is not None and not await begin_update(
-                session, update_id, data["clock"].now()
-            ):
+            if update_id is not None and not await self._claim(session, update_id, data):
                 log.info("update_id=%s was applied already; skipped", update_id)
                 outcome.already_applied = True
                 return None
@@ -140,13 +162,24 @@ class DbSessionMiddleware(BaseMiddleware):
             chat_id = _chat_key(data)
             if update_id is not None and chat_id is not None and _is_press(event):
                 await hold_press(session, chat_id, update_id, data["clock"].now())
-            state: FSMContext | None = data.get("state")
-            if state is not None:
-                # aiogram read the state before the chat was this process's: read it again.
-                data["raw_state"] = await state.get_state()
+            await _read_form_state(data)
             result = await handler(event, data)
         await session.commit()
         return result
+
+    async def _claim(self, session: AsyncSession, update_id: int, data: dict[str, Any]) -> bool:
+        now = data["clock"].now()
+        if not self._journaled:
+            return await begin_update(session, update_id, now)
+        calls = await begin_journaled_update(session, update_id, now)
+        data["journal_calls"] = calls  # what JournalScope replays
+        return calls is not None
+
+
+async def _read_form_state(data: dict[str, Any]) -> None:
+    """What aiogram's state filters read, from the update's own session (``fsm_session``)."""
+    state: FSMContext | None = data.get("state")
+    data["raw_state"] = await state.get_state() if state is not None else None
 
 
 def _is_press(event: TelegramObject) -> bool:

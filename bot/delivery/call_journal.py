@@ -47,24 +47,12 @@ class _Journal:
     chat_id: int | None
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
-    calls: list[dict[str, Any]] | None = None  # read on the first call
+    calls: list[dict[str, Any]]  # what an earlier attempt made, read when the update was claimed
     position: int = 0
     replaying: bool = True
 
-    async def load(self) -> list[dict[str, Any]]:
-        if self.calls is None:
-            async with self.sessions() as session:
-                self.calls = await updates.journal_calls(session, self.update_id)
-            if self.calls:
-                log.info(
-                    "update_id=%s applied again: %s Bot API call(s) already made are replayed",
-                    self.update_id,
-                    len(self.calls),
-                )
-        return self.calls
-
     async def replay(self, bot: Bot, method: TelegramMethod[Any]) -> _Made | None:
-        calls = await self.load()
+        calls = self.calls
         if not self.replaying or self.position >= len(calls):
             self.replaying = False
             return None
@@ -83,7 +71,7 @@ class _Journal:
         return _Made(answer.result)
 
     async def record(self, method: TelegramMethod[Any], result: Any) -> None:
-        calls = await self.load()
+        calls = self.calls
         answer = _response_type(method)(ok=True, result=result)
         calls.append(
             {
@@ -132,11 +120,18 @@ class JournalScope(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         update_id = getattr(event, "update_id", None)
-        if update_id is None:
+        calls: list[dict[str, Any]] | None = data.get("journal_calls")
+        if update_id is None or calls is None:  # not claimed (DbSessionMiddleware(journaled=))
             return await handler(event, data)
+        if calls:
+            log.info(
+                "update_id=%s applied again: %s Bot API call(s) already made are replayed",
+                update_id,
+                len(calls),
+            )
         data["journaled"] = True  # handlers keep one transaction (``Ctx.save_before_announcing``)
         chat: Chat | None = data.get("event_chat")
-        journal = _Journal(update_id, chat.id if chat else None, self._sessions, self._clock)
+        journal = _Journal(update_id, chat.id if chat else None, self._sessions, self._clock, calls)
         token = _CURRENT.set(journal)
         try:
             return await handler(event, data)

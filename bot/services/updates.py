@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -52,6 +53,14 @@ def chat_turn(
 async def begin_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """Record ``update_id`` in the update's transaction; False: it was applied already."""
     return await updates.claim(session, update_id, now)
+
+
+async def begin_journaled_update(
+    session: AsyncSession, update_id: int, now: datetime
+) -> list[dict[str, Any]] | None:
+    """``begin_update`` where Bot API calls are journaled (PostgreSQL): the calls an earlier
+    attempt made, read in the same statement; None: the update was applied already."""
+    return await updates.claim_reading_journal(session, update_id, now)
 
 
 # How long a press waits for an earlier update of its chat to be applied: Telegram redelivers

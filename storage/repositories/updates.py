@@ -96,6 +96,30 @@ async def claim(session: AsyncSession, update_id: int, now: datetime) -> bool:
     return (await session.scalar(statement)) is not None
 
 
+async def claim_reading_journal(
+    session: AsyncSession, update_id: int, now: datetime
+) -> list[dict[str, Any]] | None:
+    """``claim`` and, in the same statement, the calls an earlier attempt at the update made
+    (PostgreSQL, where calls are journaled): None when it was applied already."""
+    claimed = (
+        postgres_insert(ProcessedUpdate)
+        .values(update_id=update_id, processed_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(ProcessedUpdate.update_id)
+        .cte("claimed")
+    )
+    journal = select(FsmRecord.data).where(FsmRecord.key == f"{JOURNAL_PREFIX}{update_id}")
+    row = (
+        await session.execute(
+            select(
+                select(claimed.c.update_id).scalar_subquery().label("claimed"),
+                journal.scalar_subquery().label("journal"),
+            )
+        )
+    ).one()
+    return None if row.claimed is None else _calls(row.journal)
+
+
 async def is_processed(session: AsyncSession, update_id: int) -> bool:
     found = await session.scalar(
         select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
@@ -127,6 +151,10 @@ async def journal_calls(session: AsyncSession, update_id: int) -> list[dict[str,
     data = await session.scalar(
         select(FsmRecord.data).where(FsmRecord.key == f"{JOURNAL_PREFIX}{update_id}")
     )
+    return _calls(data)
+
+
+def _calls(data: dict[str, Any] | None) -> list[dict[str, Any]]:
     calls = (data or {}).get("calls")
     return list(calls) if isinstance(calls, list) else []
 
