@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
 from bot.org.campaigns import campaign_problems
+from bot.org.import_formats import BUILTIN_FORMATS
 from bot.org.sections import BaseMetric, DerivedMetric, Form, normalize_alias
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def find_reference_problems(org: OrgConfig) -> list[ReferenceProblem]:
     problems += _order_type_problems(org)
     problems += _plan_problems(org)
     problems += _connected_problems(org)
+    problems += _import_format_problems(org)
     problems += campaign_problems(org)
     return problems
 
@@ -284,21 +286,10 @@ def _order_type_problems(org: OrgConfig) -> list[ReferenceProblem]:
 
 def _plan_problems(org: OrgConfig) -> list[ReferenceProblem]:
     problems: list[ReferenceProblem] = []
-    base = {m.key for m in org.base_metrics}
     for position, key in enumerate(org.plans.metrics or ()):
         loc: Loc = ("plans", "metrics", position)
-        metric = org.metric(key)
-        if isinstance(metric, DerivedMetric):
-            problems.append(
-                ReferenceProblem(
-                    loc,
-                    f"{key!r} is derived ({metric.formula}); plans take base metrics only",
-                    f"plan {', '.join(sorted(metric.formula.variables))} instead",
-                    ("metrics",),
-                )
-            )
-        elif metric is None:
-            problems.append(_unknown(loc, "metric", key, base, ("metrics",)))
+        if (problem := _base_metric_problem(org, loc, key, "plans take", "plan")) is not None:
+            problems.append(problem)
     problems += _repeats(("plans", "metrics"), list(org.plans.metrics or ()), "plan metric")
     dates = [c.date for c in org.plans.campaign_days]
     problems += _repeats(("plans", "campaign_days"), dates, "campaign day", "date")
@@ -333,6 +324,41 @@ def _connected_problems(org: OrgConfig) -> list[ReferenceProblem]:
                 )
             )
     return problems
+
+
+def _import_format_problems(org: OrgConfig) -> list[ReferenceProblem]:
+    """``sources.formats``: every metric an export is mapped to is a base metric of the org (a
+    mapped key it does not define would be dropped at every import, silently)."""
+    formats = org.sources.formats
+    where: Loc = ("sources", "formats")
+    mapped: list[tuple[Loc, str]] = []
+    for name in BUILTIN_FORMATS:
+        given = getattr(formats.metrics, name).given()
+        mapped += [((*where, "metrics", name, n), k) for n, k in given.items() if k is not None]
+    for index, declared in enumerate(formats.declared):
+        at: Loc = (*where, "declared", index)
+        mapped += [((*at, "values", key), key) for key in declared.values]
+        given = declared.metrics.given()
+        mapped += [((*at, "metrics", n), k) for n, k in given.items() if k is not None]
+    found = (_base_metric_problem(org, loc, key, "imports write", "import") for loc, key in mapped)
+    return [problem for problem in found if problem is not None]
+
+
+def _base_metric_problem(
+    org: OrgConfig, loc: Loc, key: str, who_takes: str, verb: str
+) -> ReferenceProblem | None:
+    """``key`` is not a base metric of the org: unknown, or derived (``verb`` its inputs)."""
+    metric = org.metric(key)
+    if isinstance(metric, DerivedMetric):
+        return ReferenceProblem(
+            loc,
+            f"{key!r} is derived ({metric.formula}); {who_takes} base metrics only",
+            f"{verb} {', '.join(sorted(metric.formula.variables))} instead",
+            ("metrics",),
+        )
+    if metric is None:
+        return _unknown(loc, "metric", key, {m.key for m in org.base_metrics}, ("metrics",))
+    return None
 
 
 def _repeats(
