@@ -1,5 +1,8 @@
 """Message catalogue: YAML files per language, keys shared, `{placeholders}` via str.format.
 
+A count's noun agrees with it through a format spec: `{days} {days:plural:day|days}` reads
+"1 day" and "3 days" (English; Vietnamese nouns do not change, so its texts never use it).
+
 `<locale>.yaml` holds the core texts; each feature area may add `<area>.<locale>.yaml`
 (e.g. `kpi.vi.yaml`). A key defined twice for one locale is an error.
 
@@ -53,6 +56,32 @@ def normalise_locale(code: str | None, default: str = DEFAULT_LOCALE) -> str:
     return default
 
 
+class _CatalogueFormatter(string.Formatter):
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec.startswith(_PLURAL):
+            one, _, other = format_spec.removeprefix(_PLURAL).partition("|")
+            return one if _is_one(value) else other
+        return str(super().format_field(value, format_spec))
+
+
+_PLURAL = "plural:"
+_FORMATTER = _CatalogueFormatter()
+
+
+def _is_one(value: Any) -> bool:
+    """1 as a whole number or as the text shown ("1"); "1,0", 1.0 and 1.5 take the plural."""
+    if isinstance(value, str):
+        return value.strip() == "1"
+    return isinstance(value, int) and not isinstance(value, bool) and value == 1
+
+
+def render(template: str, params: dict[str, Any]) -> str:
+    """``template`` with ``params`` filled in (plural words chosen by their counts)."""
+    if _PLURAL in template:
+        return _FORMATTER.format(template, **params)
+    return template.format(**params)
+
+
 class Translator:
     def __init__(self, locale: str) -> None:
         self.locale = locale if locale in LOCALES else DEFAULT_LOCALE
@@ -63,4 +92,4 @@ class Translator:
             # A missing key is a bug; fall back to Vietnamese rather than show a raw key.
             log.error("i18n key missing locale=%s key=%s", self.locale, key)
             template = load_catalogue(DEFAULT_LOCALE).get(key, key)
-        return template.format(**params) if params else template
+        return render(template, params) if params else template

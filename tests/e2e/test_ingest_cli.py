@@ -84,7 +84,7 @@ def test_dry_run_then_save_then_the_same_file_again(env: dict[str, str], export:
 
     code, output = run(env, str(export), "--store", "HS-SHOPEE")
     assert code == 0, output
-    assert "Saved HS-SHOPEE's numbers" in output and "2 day(s)" in output
+    assert "Saved HS-SHOPEE's numbers" in output and "2 days (" in output
     values, revisions = database_state(env)
     want = expected(ORDERS)
     assert values == {

@@ -83,7 +83,7 @@ def test_problems_are_printed_with_their_places_and_exit_1(
     bad = write(tmp_path, "bad.csv", "store,metric,month,target\nHS-SHOPE,aov,13/2026,abc\n")
     result = CliRunner().invoke(app, ["plan", "import", str(bad)], env=env)
     assert result.exit_code == 1
-    assert "has 4 problem(s); nothing was saved" in result.output
+    assert "has 4 problems; nothing was saved" in result.output
     assert "row 2, column A" in result.output and "did you mean «HS-SHOPEE»?" in result.output
     assert "row 2, column D: «abc» is not a number" in result.output
     assert stored(env) == ({}, [])
@@ -121,7 +121,7 @@ def test_template_reimports_cleanly(env: dict[str, str], tmp_path: Path) -> None
     book = load_workbook(io.BytesIO(out.read_bytes()))
     assert book.sheetnames == ["Kế hoạch", "Trọng số ngày", "Mục tiêu cá nhân", "Hướng dẫn"]
     again = runner.invoke(app, ["plan", "import", str(out)], env=env)
-    assert again.exit_code == 0 and "Unchanged: 2" in again.output and "33 row(s)" in again.output
+    assert again.exit_code == 0 and "Unchanged: 2" in again.output and "33 rows without" in again.output
 
 
 def test_export_writes_the_month_or_says_why_not(env: dict[str, str], tmp_path: Path) -> None:

@@ -251,7 +251,7 @@ async def test_escalation_lists_who_is_missing_with_streaks_and_coverage_for_bod
     assert "Minh</b> — HS-SHOPEE · 2 ngày liên tiếp" in tuan
     assert "Hạnh" not in tuan and "Vy" not in tuan  # reported / other department
     assert rows[13].dedupe_key == f"escalation:2026-11-20:{people['tuan'].id}"
-    assert "Growth" in rows[17].payload["text"] and "2 day(s) in a row" in rows[17].payload["text"]
+    assert "Growth" in rows[17].payload["text"] and "2 days in a row" in rows[17].payload["text"]
     assert rows[17].dedupe_key == f"escalation:2026-11-20:{other.id}"
     bod = rows[BOD_CHAT].payload["text"]
     assert "Tăng trưởng: 1/7 (14%)" in bod and "Livestream: 0/1 (0%)" in bod

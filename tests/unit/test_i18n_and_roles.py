@@ -1,3 +1,4 @@
+import string
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,32 @@ def test_catalogues_have_same_keys_and_placeholders() -> None:
     assert set(vi) == set(en)
     mismatched = [k for k in vi if placeholders(vi[k]) != placeholders(en[k])]
     assert mismatched == []
+
+
+@pytest.mark.parametrize(
+    ("days", "count", "expected"),
+    [
+        (1, 1, "1 day left | 1 change compared with the saved report."),
+        (2, 0, "2 days left | 0 changes compared with the saved report."),
+        ("1", "12", "1 day left | 12 changes compared with the saved report."),
+        (1.0, True, "1.0 days left | True changes compared with the saved report."),
+    ],
+)
+def test_english_nouns_agree_with_their_counts(days: object, count: object, expected: str) -> None:
+    t = Translator("en")
+    left = t("campaign.list.days_left", days=days)
+    assert f"{left} | {t('report.summary.changes', count=count)}" == expected
+    assert Translator("vi")("campaign.list.days_left", days=1) == "còn 1 ngày"
+
+
+def test_plural_forms_are_english_only_and_well_formed() -> None:
+    """Vietnamese nouns do not change; an English plural spec names its two words."""
+    assert not [k for k, v in load_catalogue("vi").items() if ":plural:" in v]
+    for key, template in load_catalogue("en").items():
+        for _, name, spec, _ in string.Formatter().parse(template):
+            if spec and spec.startswith("plural:"):
+                one, bar, other = spec.removeprefix("plural:").partition("|")
+                assert name and one and bar and other, key
 
 
 def test_every_command_and_role_has_texts() -> None:
