@@ -121,7 +121,8 @@ def test_template_reimports_cleanly(env: dict[str, str], tmp_path: Path) -> None
     book = load_workbook(io.BytesIO(out.read_bytes()))
     assert book.sheetnames == ["Kế hoạch", "Trọng số ngày", "Mục tiêu cá nhân", "Hướng dẫn"]
     again = runner.invoke(app, ["plan", "import", str(out)], env=env)
-    assert again.exit_code == 0 and "Unchanged: 2" in again.output and "33 rows without" in again.output
+    assert again.exit_code == 0 and "Unchanged: 2" in again.output
+    assert "33 rows without a target" in again.output
 
 
 def test_export_writes_the_month_or_says_why_not(env: dict[str, str], tmp_path: Path) -> None:
