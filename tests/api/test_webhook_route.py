@@ -144,16 +144,20 @@ async def test_a_database_failure_answers_500_and_the_redelivery_applies_it(
     worker: BotUnderTest, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = await worker.invite(Role.STAFF, "growth", ("HS-SHOPEE",))
-    real_claim = updates.claim
     failures = [1]
 
-    async def flaky_claim(*args: Any) -> bool:
-        if failures[0]:
-            failures[0] -= 1
-            raise OperationalError("INSERT", {}, ConnectionResetError("connection lost"))
-        return await real_claim(*args)
+    def flaky(real: Any) -> Any:
+        async def claim(*args: Any) -> Any:
+            if failures[0]:
+                failures[0] -= 1
+                raise OperationalError("INSERT", {}, ConnectionResetError("connection lost"))
+            return await real(*args)
 
-    monkeypatch.setattr(updates, "claim", flaky_claim)
+        return claim
+
+    # The claim reads the call journal too where calls are journaled (PostgreSQL).
+    for name in ("claim", "claim_reading_journal"):
+        monkeypatch.setattr(updates, name, flaky(getattr(updates, name)))
     update = message_update(900_004, f"/start {token}")
     assert (await post(worker, update)).status_code == 500
     assert await worker.member(USER) is None
