@@ -49,7 +49,7 @@ from bot.roles import Role
 from bot.services.alert_recheck import recheck_after_reports
 from bot.services.reporting import backfill_days, default_business_date
 from storage.models import Member, Store
-from storage.repositories import catalog, members, reports
+from storage.repositories import catalog, members, reports, rollups
 from storage.repositories.reports import StaleReportError, StoredReport, ValueOrigin
 
 log = logging.getLogger(__name__)
@@ -355,14 +355,16 @@ async def apply_items(
     actor = await reports.member_name(session, actor_id)
     results: list[ItemResult] = []
     written: set[tuple[int, date]] = set()
-    for item in items:
-        verdict = batch.evaluate(item)
-        if verdict.to_write:
-            verdict = await _write(session, batch, item, verdict, source, detail, actor_id, now)
-            if verdict.to_write and verdict.target is not None:
-                batch.settle(verdict, item.day, verdict.result.revision or 0, actor, source)
-                written.add((verdict.target.store.id, item.day))
-        results.append(verdict.result)
+    # One sorted rollup write at the end: concurrent imports over the same days can't deadlock.
+    async with rollups.batched(session):
+        for item in items:
+            verdict = batch.evaluate(item)
+            if verdict.to_write:
+                verdict = await _write(session, batch, item, verdict, source, detail, actor_id, now)
+                if verdict.to_write and verdict.target is not None:
+                    batch.settle(verdict, item.day, verdict.result.revision or 0, actor, source)
+                    written.add((verdict.target.store.id, item.day))
+            results.append(verdict.result)
     if written:
         await recheck_after_reports(session, org, sorted(written), now)
     return results

@@ -9,7 +9,9 @@ atomically (``total = total + excluded.total``), so concurrent writers never los
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -76,62 +78,107 @@ async def store_group(session: AsyncSession, subject_key: str) -> Group | None:
 async def apply_changes(
     session: AsyncSession, subject_key: str, business_date: date, changes: Sequence[Change]
 ) -> None:
-    """Add the value changes of one report (old -> new, None: absent) to both rollups."""
+    """Add the value changes of one report (old -> new, None: absent) to both rollups (inside
+    ``batched``: at the end of the batch)."""
     deltas = [
         (c.metric, (c.new or 0.0) - (c.old or 0.0), (c.old is None) - (c.new is None))
-        for c in sorted(changes, key=lambda c: c.metric)
+        for c in changes
         if c.old != c.new
     ]
     if not deltas:
         return
+    batch: _Deltas | None = session.info.get(_BATCH)
+    pending = batch if batch is not None else _Deltas()
     month = month_of(business_date)
-    await session.execute(
-        _upsert(
-            session,
-            MonthlyRollup,
-            [
-                {"subject_key": subject_key, "month": month, "metric": m, "total": d, "days": n}
-                for m, d, n in deltas
-            ],
-            "days",
-        )
-    )
-    group = await store_group(session, subject_key)
-    if group is not None:
-        brand_id, platform = group
+    group = await pending.group(session, subject_key)
+    for metric, total, count in deltas:
+        pending.monthly.add((subject_key, month, metric), total, count)
+        if group is not None:
+            pending.daily.add((business_date, metric, *group), total, count)
+    if batch is None:
+        await _write(session, pending)
+
+
+@asynccontextmanager
+async def batched(session: AsyncSession) -> AsyncIterator[None]:
+    """Sum the rollup changes of many reports and write them at the end, each rollup's rows in
+    one statement in key order: two imports over the same brands and days then lock those rows
+    in the same order and cannot deadlock (row by row, one could take day 1 then day 2 while
+    the other took day 2 then day 1). An exception leaves the transaction to be rolled back."""
+    if _BATCH in session.info:  # already inside a batch
+        yield
+        return
+    session.info[_BATCH] = _Deltas()
+    try:
+        yield
+        pending: _Deltas = session.info.pop(_BATCH)
+        await _write(session, pending)
+    finally:
+        session.info.pop(_BATCH, None)
+
+
+_BATCH = "opsbot_rollup_batch"
+
+
+class _Sums(dict[tuple[Any, ...], list[float]]):
+    """Per rollup row: [total change, count change]."""
+
+    def add(self, key: tuple[Any, ...], total: float, count: int) -> None:
+        sums = self.setdefault(key, [0.0, 0])
+        sums[0] += total
+        sums[1] += count
+
+    def changed(self) -> list[tuple[tuple[Any, ...], list[float]]]:
+        """Rows that change, in key order (the order their locks are taken in)."""
+        return sorted((k, v) for k, v in self.items() if v != [0.0, 0])
+
+
+@dataclass
+class _Deltas:
+    monthly: _Sums = field(default_factory=_Sums)  # (subject key, month, metric)
+    daily: _Sums = field(default_factory=_Sums)  # (day, metric, brand id, platform)
+    groups: dict[str, Group | None] = field(default_factory=dict)
+
+    async def group(self, session: AsyncSession, subject_key: str) -> Group | None:
+        if subject_key not in self.groups:
+            self.groups[subject_key] = await store_group(session, subject_key)
+        return self.groups[subject_key]
+
+
+async def _write(session: AsyncSession, deltas: _Deltas) -> None:
+    monthly, daily = deltas.monthly.changed(), deltas.daily.changed()
+    if monthly:
         rows = [
-            {
-                "business_date": business_date,
-                "metric": m,
-                "brand_id": brand_id,
-                "platform": platform,
-                "total": d,
-                "stores": n,
-            }
-            for m, d, n in deltas
+            {"subject_key": s, "month": m, "metric": k, "total": t, "days": n}
+            for (s, m, k), (t, n) in monthly
+        ]
+        await session.execute(_upsert(session, MonthlyRollup, rows, "days"))
+    if daily:
+        rows = [
+            {"business_date": d, "metric": k, "brand_id": b, "platform": p, "total": t, "stores": n}
+            for (d, k, b, p), (t, n) in daily
         ]
         await session.execute(_upsert(session, DailyRollup, rows, "stores"))
-    removed = [m for m, _, n in deltas if n < 0]
-    if removed:
-        # A sum of nothing is no row, as in a fresh aggregation.
+    # A sum of nothing is no row, as in a fresh aggregation.
+    for subject, month, metric in (key for key, (_, n) in monthly if n < 0):
         await session.execute(
             delete(MonthlyRollup).where(
-                MonthlyRollup.subject_key == subject_key,
+                MonthlyRollup.subject_key == subject,
                 MonthlyRollup.month == month,
-                MonthlyRollup.metric.in_(removed),
+                MonthlyRollup.metric == metric,
                 MonthlyRollup.days <= 0,
             )
         )
-        if group is not None:
-            await session.execute(
-                delete(DailyRollup).where(
-                    DailyRollup.business_date == business_date,
-                    DailyRollup.metric.in_(removed),
-                    DailyRollup.brand_id == group[0],
-                    DailyRollup.platform == group[1],
-                    DailyRollup.stores <= 0,
-                )
+    for day, metric, brand, platform in (key for key, (_, n) in daily if n < 0):
+        await session.execute(
+            delete(DailyRollup).where(
+                DailyRollup.business_date == day,
+                DailyRollup.metric == metric,
+                DailyRollup.brand_id == brand,
+                DailyRollup.platform == platform,
+                DailyRollup.stores <= 0,
             )
+        )
 
 
 # --- recomputing from daily_values ------------------------------------------------------------

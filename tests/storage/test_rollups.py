@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from support.people import add_person, demo_org, sync_demo_org
+from support.people import DEMO_ORG_FILE, add_person, demo_org, sync_demo_org
 from typer.testing import CliRunner
 
 from bot.domain.ingest import DayValues
 from bot.i18n import Translator
+from bot.org.loader import parse_org_text
+from bot.org.schema import OrgConfig
 from bot.services import ingest
 from bot.services.ingest import IngestScope
 from storage.cli import db_app
@@ -264,6 +266,60 @@ async def test_concurrent_writes_to_one_month_keep_every_delta(
         row = await session.get(MonthlyRollup, (key, "2026-11", "gmv"))
     assert row is not None and (row.total, row.days) == (36_000.0, 8)
     await _assert_rollups_fresh(session_factory)
+
+
+def _org_with_second_shopee_store() -> OrgConfig:
+    text = DEMO_ORG_FILE.read_text(encoding="utf-8")
+    first = "  - code: HS-TIKTOK\n"
+    assert text.count(first) == 1
+    second = (
+        "  - code: HS-SHOPEE-2\n    name: Hoa Sen 2\n    brand: HS\n    platform: shopee\n"
+        "    department: growth\n"
+    )
+    org, problems = parse_org_text(text.replace(first, second + first))
+    assert org is not None, problems
+    return org
+
+
+async def test_two_imports_over_the_same_days_in_opposite_orders_both_apply(
+    session_factory: SF,
+) -> None:
+    """Two API batches for stores of one brand and platform, one going forward over twenty days
+    and the other backward, at once: they share each day's rollup rows, and both apply (rows
+    locked one report at a time were taken in opposite orders and PostgreSQL aborted one as a
+    deadlock)."""
+    await _setup(session_factory)  # HS-SHOPEE-2 is a second Hoa Sen store on Shopee
+    org = _org_with_second_shopee_store()
+    codes = ["HS-SHOPEE", "HS-SHOPEE-2"]
+    days = [date(2026, 11, d) for d in range(1, 21)]
+
+    async def push(code: str, order: list[date], gmv: float) -> list[str]:
+        items = [DayValues(code, day, {"gmv": gmv, "orders": 10.0}) for day in order]
+        async with session_factory() as session, session.begin():
+            results = await ingest.apply_items(
+                session,
+                org,
+                items,
+                IngestScope(None, None),
+                source="api:test",
+                detail=None,
+                actor_id=None,
+                now=NOW,
+                t=Translator("en"),
+            )
+            await asyncio.sleep(0.05)  # hold the locks while the other batch writes
+        return [r.status for r in results]
+
+    forward, backward = await asyncio.gather(
+        push(codes[0], days, 1_000.0), push(codes[1], days[::-1], 2_000.0)
+    )
+    assert forward == backward == ["created"] * len(days)
+    await _assert_rollups_fresh(session_factory)
+    async with session_factory() as session:
+        totals = await session.execute(
+            select(DailyRollup.total, DailyRollup.stores).where(DailyRollup.metric == "gmv")
+        )
+    assert sorted(totals.all()) == [(3_000.0, 2)] * len(days)
 
 
 def test_rebuild_rollups_command(tmp_path: Path) -> None:
