@@ -30,7 +30,8 @@ async def _opsbot(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process
 
 
 async def _wait_for_poll(server: SandboxServer, proc: asyncio.subprocess.Process) -> None:
-    for _ in range(600):
+    # Start-up imports, migrates and loads the org: seconds, up to a minute on a busy machine.
+    for _ in range(2400):
         if server.calls_to("getUpdates"):
             return
         if proc.returncode is not None:

@@ -31,8 +31,7 @@ def rp(rid: str, action: str, value: str = "") -> str:
 
 async def test_report_form_buttons(world: World) -> None:
     minh = world.users["minh"]
-    await minh.send("/report")
-    pick = await minh.next_message()
+    pick = await world.open_form("minh", "/report")
     own = f"store.{world.stores['HS-SHOPEE']}"
     data = pick.callback_data(next(b for b in pick.button_texts if "HS-SHOPEE" in b))
     assert data is not None and data.endswith(own)

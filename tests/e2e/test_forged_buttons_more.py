@@ -34,8 +34,7 @@ def of(rid: str, action: str, value: str = "") -> str:
 
 async def test_order_form_buttons(world: World) -> None:
     hanh = world.users["hanh"]
-    await hanh.send("/order")
-    pick = await hanh.next_message()
+    pick = await world.open_form("hanh", "/order")
     banner = pick.callback_data("Thiết kế banner")
     assert banner is not None
     rid = OrderFormCallback.unpack(banner).rid
@@ -116,8 +115,7 @@ def inv(step: str, value: str = "") -> str:
 
 async def test_invite_buttons(world: World) -> None:
     for name in ("lan", "tuan"):
-        await world.users[name].send("/invite")
-        assert await world.users[name].next_message()
+        assert await world.open_form(name, "/invite")
     await refused(
         world,
         [

@@ -82,17 +82,30 @@ class World:
         forge_callback(self.app.sandbox, user, self.anchor(name), data)
         return await user.next_callback_answer()
 
+    async def open_form(self, name: str, command: str) -> BotOutput:
+        """``command`` opens a form: its first message, once the form's state is committed (the
+        reply comes before the commit, and a snapshot taken in between would see it land)."""
+        before = await self.snapshot()
+        await self.users[name].send(command)
+        reply = await self.users[name].next_message()
+        await self._until_changed(before, f"{name} sent {command!r}")
+        return reply
+
+    async def _until_changed(self, before: dict[str, list[tuple[Any, ...]]], what: str) -> None:
+        for _ in range(250):
+            if await self.snapshot() != before:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"{what} and nothing was recorded")
+
     async def rightful(self, name: str, data: str) -> BotOutput:
         """A press the member may make; returns once what it changed is committed (the
         handler's transaction ends after its answer, so the answer alone is not enough)."""
         before = await self.snapshot()
         answer = await self.press(name, data)
         assert answer.text == "", f"{name} pressed {data!r}: answered {answer.text!r}"
-        for _ in range(250):
-            if await self.snapshot() != before:
-                return answer
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"{name} pressed {data!r} and nothing was recorded")
+        await self._until_changed(before, f"{name} pressed {data!r}")
+        return answer
 
     async def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, in primary-key order."""
