@@ -1,12 +1,19 @@
-"""KPI performance on 500 stores × 400 days × 12 metrics (2.4 M daily values), three platforms.
+"""KPI performance on 500 stores × 400 days × 12 metrics (2.4 M daily values), three platforms,
+20 campaigns and 300 people.
+
+The campaigns (``kpi_bench_people``) cover 2–25 brands or 8–30 listed stores, run over dates
+around the as-of date (two are still to come) with a budget and targets on four metrics; the
+300 people of the person-level departments have monthly personal targets and two months of
+reports, a third of those on a campaign's days tagged to it.
 
 Generates the data with bulk inserts (sqlite3 executemany / PostgreSQL COPY) and computes the
 rollups from it (as `opsbot db rebuild-rollups`), then prints: the KPI queries for a store, a
-brand, a channel and all stores; /kpi <store>, /kpi <brand>, /kpi shopee and /kpi all end to
-end through the sandbox (command sent to photo received) p50 / p95, each against the bare
-matplotlib render of the same figure plus its queries measured in the same run; chart render
-time against the bare script; the longest event-loop stall of every round while 20 /kpi (stores,
-a channel, everything) run at once. Campaigns and personal targets are not part of this build.
+brand, a channel and all stores; /kpi <store>, /kpi <brand>, /kpi shopee, /kpi all and /kpi
+<campaign> end to end through the sandbox (command sent to photo received) p50 / p95, each
+against the bare matplotlib render of the same figure plus its queries (the same view's service
+call) measured in the same run; chart render time against the bare script; the longest
+event-loop stall of every round while 20 /kpi (stores, a channel, everything, two campaigns)
+run at once.
 
     .venv/bin/python bench/kpi_bench.py [--backend sqlite|postgres] [--runs 30] [--scale 1.0]
 
@@ -24,8 +31,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import kpi_bench_data as data
-from kpi_bench_chart import bare_overview_chart, bare_store_chart
+from kpi_bench_chart import bare_campaign_chart, bare_overview_chart, bare_store_chart
 from kpi_bench_data import AS_OF, BOD_IDS, NOW, bench_database, bench_org
+from kpi_bench_people import CAMPAIGNS, PEOPLE, campaign_code
 from kpi_bench_stall import concurrent_stall
 
 from bot.app import BotOptions, BotRuntime, create_bot
@@ -37,9 +45,11 @@ from bot.i18n import Translator
 from bot.org.schema import OrgConfig
 from bot.sandbox.client import SandboxUser
 from bot.sandbox.server import SANDBOX_TOKEN, SandboxServer
+from bot.services import campaigns as campaign_service
 from bot.services import channels
 from bot.services import kpi as service
 from bot.services.scope import scope_of
+from bot.views import campaigns as campaign_views
 from bot.views import kpi as views
 from storage.database import Database
 from storage.models import Member
@@ -151,6 +161,9 @@ async def bare_baseline(database: Database, org: OrgConfig, command: str, runs: 
         assert bod is not None
         scope = await scope_of(session, bod)
         text = command.split(" ", 1)[1]
+        campaign = await campaign_service.by_code(session, text)
+        if campaign is not None:
+            return await _bare_campaign(session, org, scope, campaign, runs)
         if text == "all":
             target = service.all_target(scope, t("kpi.all"))
         elif text == "shopee":
@@ -175,6 +188,25 @@ async def bare_baseline(database: Database, org: OrgConfig, command: str, runs: 
                 bare_overview_chart(views.overview_chart(view, org, t, target.name))
             samples.append(time.perf_counter() - started)
     return samples
+
+
+async def _bare_campaign(
+    session: Any, org: OrgConfig, scope: Any, info: Any, runs: int
+) -> list[float]:
+    """The campaign view's queries (``campaign_view``) plus its figure in bare matplotlib."""
+    t = Translator("vi")
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        view = await campaign_service.campaign_view(session, info, scope, AS_OF)
+        bare_campaign_chart(campaign_views.kpi_view(org, view, t)[1])
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def shown_campaigns(count: int) -> list[str]:
+    """/kpi of the campaigns that have started (the last two are still to come), in turn."""
+    return [f"/kpi {campaign_code(n % (CAMPAIGNS - 2))}" for n in range(count)]
 
 
 def p95(samples: list[float]) -> float:
@@ -202,9 +234,10 @@ async def end_to_end(database: Database, org: OrgConfig, runs: int) -> None:
                 ("/kpi <brand>", [f"/kpi B{n % data.BRANDS:02d}" for n in range(few)]),
                 ("/kpi shopee", ["/kpi shopee"] * few),
                 ("/kpi all", ["/kpi all"] * few),
+                ("/kpi <camp>", shown_campaigns(runs + 1)),
             ):
                 samples, bare = [], []
-                for command in commands:  # a different store or brand each time
+                for command in commands:  # a different store, brand or campaign each time
                     started = time.perf_counter()
                     await user.send(command)
                     await user.next_photo(timeout=30)
@@ -237,7 +270,7 @@ async def main() -> None:
     org = bench_org()
     print(
         f"backend {args.backend}: {data.STORES} stores, {data.BRANDS} brands, {data.DAYS} days, "
-        "12 metrics"
+        f"12 metrics, {CAMPAIGNS} campaigns, {PEOPLE} people"
     )
     async with bench_database(args.backend, org, args.keep) as database:
         await queries(database, org, args.runs)

@@ -1,5 +1,5 @@
-"""The store chart drawn with plain matplotlib calls: what the project's chart costs is
-measured against it."""
+"""The store, overview and campaign charts drawn with plain matplotlib calls: what the
+project's charts cost is measured against them."""
 
 from __future__ import annotations
 
@@ -123,6 +123,87 @@ def bare_overview_chart(data: Any) -> bytes:
     )
     heat.imshow(np.ma.masked_invalid(cells), aspect="auto", vmin=0.6, vmax=1.2)
     heat.set_yticks(range(len(data.heatmap.rows)), data.heatmap.rows, fontsize=10)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, pil_kwargs={"compress_level": 3})
+    return buffer.getvalue()
+
+
+def bare_campaign_chart(data: Any) -> bytes:
+    """The campaign figure (progress bars against the time line, the main metric per day,
+    stores and tagged outputs) in plain matplotlib."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import PolyCollection
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    from bot.domain.number_format import format_compact
+
+    def bars(axes: Any, positions: list[int], values: list[float], horizontal: bool) -> None:
+        boxes = [
+            [(0, p - 0.3), (v, p - 0.3), (v, p + 0.3), (0, p + 0.3)]
+            if horizontal
+            else [(p - 0.35, 0), (p - 0.35, v), (p + 0.35, v), (p + 0.35, 0)]
+            for p, v in zip(positions, values, strict=True)
+        ]
+        axes.add_collection(PolyCollection(boxes, edgecolors="none"))
+
+    compact = FuncFormatter(lambda v, _p: format_compact(float(v)))
+    shown = data.bars or ()
+    progress_h = 0.55 + 0.42 * max(1, len(shown))
+    height = 1.3 + progress_h + 2.85 + 2.4
+    figure = Figure(figsize=(8.0, height), dpi=110, facecolor="white")
+    FigureCanvasAgg(figure)
+    figure.text(0.04, 1 - 0.15 / height, data.title, fontsize=17, fontweight="bold", va="top")
+    figure.text(0.04, 1 - 0.52 / height, data.subtitle, fontsize=12, color="#555555", va="top")
+    top = 1 - 0.95 / height
+    bottom = top - progress_h / height
+    progress = figure.add_axes((0.22, bottom, 0.46, progress_h / height - 0.3 / height))
+    positions = list(range(len(shown)))[::-1]
+    shares = [min(bar.share, 1.5) for bar in shown]
+    bars(progress, positions, [1.0] * len(shown), True)
+    bars(progress, positions, shares, True)
+    progress.axvline(data.time_share, linestyle="--")
+    progress.text(data.time_share, len(shown) - 0.45, data.time_label, ha="center", fontsize=10)
+    progress.set_yticks(positions, [bar.label for bar in shown], fontsize=11)
+    right = max(1.0, *shares) * 1.02
+    for position, bar in zip(positions, shown, strict=True):
+        progress.text(right + 0.02, position, bar.text, va="center", fontsize=10.5)
+    progress.set_xlim(0, right)
+    progress.set_ylim(-0.6, len(shown) - 0.4)
+    progress.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:.0f}%"))
+    daily_top = bottom - 0.7 / height
+    daily_bottom = daily_top - 2.0 / height
+    daily = figure.add_axes((0.09, daily_bottom, 0.87, daily_top - daily_bottom))
+    daily.set_title(data.daily_title, loc="left", fontsize=14, y=1.0)
+    values = [v or 0.0 for v in data.daily]
+    bars(daily, list(range(len(values))), values, False)
+    if data.daily_target is not None:
+        daily.axhline(data.daily_target, linestyle="--")
+    daily.set_ylim(0, max([*values, data.daily_target or 0.0, 1.0]) * 1.15)
+    step = max(1, -(-len(data.days) // 10))
+    ticks = list(range(0, len(data.days), step))
+    daily.set_xticks(ticks, [data.days[i].strftime("%d/%m") for i in ticks])
+    daily.set_xlim(-0.6, len(data.days) - 0.4)
+    daily.yaxis.set_major_formatter(compact)
+    daily.grid(axis="y")
+    low_top, low_bottom = daily_bottom - 0.75 / height, 0.35 / height
+    for left, rows, title in (
+        (0.17, data.stores[:10], data.stores_title),
+        (0.66, data.outputs[:6], data.outputs_title),
+    ):
+        axes = figure.add_axes((left, low_bottom, 0.30, low_top - low_bottom))
+        axes.set_title(title, loc="left", fontsize=14, y=1.0)
+        if not rows:
+            axes.text(0.5, 0.5, data.none_label, ha="center", va="center")
+            axes.set_xticks([])
+            axes.set_yticks([])
+            continue
+        positions = list(range(len(rows)))[::-1]
+        bars(axes, positions, [v for _, v in rows], True)
+        axes.set_yticks(positions, [label for label, _ in rows], fontsize=10)
+        axes.set_xlim(0, max([*(v for _, v in rows), 1.0]) * 1.15)
+        axes.set_ylim(-0.6, len(rows) - 0.4)
+        axes.xaxis.set_major_formatter(compact)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, pil_kwargs={"compress_level": 3})
     return buffer.getvalue()

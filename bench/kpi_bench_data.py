@@ -1,5 +1,6 @@
 """The data of the KPI benchmark: the demo org grown to 500 stores, 400 days of reports with
-12 metrics each, and monthly plans, bulk-loaded into a fresh SQLite file or PostgreSQL schema."""
+12 metrics each, monthly plans, 20 campaigns and 300 people with personal targets and reports
+(``kpi_bench_people``), bulk-loaded into a fresh SQLite file or PostgreSQL schema."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,10 +48,13 @@ def configure(scale: float) -> None:
 
 
 def bench_org() -> OrgConfig:
-    """The demo org with 50 brands and 500 stores on three platforms, all reported by Growth."""
+    """The demo org with 50 brands and 500 stores on three platforms, all reported by Growth,
+    and 20 campaigns over them."""
+    import kpi_bench_people as people  # it reads this module's (scaled) sizes
+
     raw = yaml.safe_load(DEMO_ORG.read_text(encoding="utf-8"))
     # The demo's campaigns (and their alert rules) name stores and brands replaced below.
-    raw.pop("campaigns", None)
+    raw["campaigns"] = people.campaign_configs()
     raw["alert_rules"] = [r for r in raw["alert_rules"] if "campaign" not in r]
     raw["brands"] = [{"code": f"B{b:02d}", "name": f"Thương hiệu số {b}"} for b in range(BRANDS)]
     raw["stores"] = [
@@ -90,7 +95,16 @@ def rows(store_ids: list[int], keys: list[str]) -> Iterator[tuple[tuple, list[tu
             yield report, values
 
 
-async def seed_catalog(database: Database, org: OrgConfig) -> list[int]:
+@dataclass
+class Seeded:
+    store_ids: list[int]
+    people: list[tuple[int, str]]  # (member id, department code)
+    campaign_ids: dict[str, int]
+
+
+async def seed_catalog(database: Database, org: OrgConfig) -> Seeded:
+    import kpi_bench_people as people
+
     async with database.session_factory() as session, session.begin():
         await sync_org(session, org)
         growth = await catalog.get_department_by_code(session, "growth")
@@ -107,7 +121,18 @@ async def seed_catalog(database: Database, org: OrgConfig) -> list[int]:
                     joined_at=NOW,
                 )
             )
-        return [s.id for s in await catalog.list_stores(session)]
+        persons, campaign_ids = await people.seed_people(session, org)
+        store_ids = [s.id for s in await catalog.list_stores(session)]
+        return Seeded(store_ids, persons, campaign_ids)
+
+
+def person_rows(seeded: Seeded, org: OrgConfig) -> tuple[list[tuple], list[tuple]]:
+    """The people's reports and values, their ids after those of the stores'."""
+    import kpi_bench_people as people
+
+    first_report = len(seeded.store_ids) * DAYS + 1
+    first_value = len(seeded.store_ids) * DAYS * len(metric_keys(org)) + 1
+    return people.person_rows(seeded.people, seeded.campaign_ids, org, first_report, first_value)
 
 
 def plan_rows(store_ids: list[int]) -> list[tuple]:
@@ -122,7 +147,8 @@ def plan_rows(store_ids: list[int]) -> list[tuple]:
     return result
 
 
-def bulk_sqlite(path: str, store_ids: list[int], keys: list[str]) -> None:
+def bulk_sqlite(path: str, seeded: Seeded, org: OrgConfig) -> None:
+    store_ids, keys = seeded.store_ids, metric_keys(org)
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=OFF")
@@ -138,6 +164,21 @@ def bulk_sqlite(path: str, store_ids: list[int], keys: list[str]) -> None:
                 _flush_sqlite(connection, reports, values)
                 reports, values = [], []
         _flush_sqlite(connection, reports, values)
+        person_reports, person_values = person_rows(seeded, org)
+        connection.executemany(
+            "INSERT INTO reports (id, subject_key, member_id, form, business_date, revision,"
+            " created_at, updated_at, campaign_id) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            [
+                (rid, subject, member, form, day.isoformat(), sent.strftime(stamp),
+                 sent.strftime(stamp), tag)
+                for rid, subject, member, form, day, sent, tag in person_reports
+            ],
+        )  # fmt: skip
+        connection.executemany(
+            "INSERT INTO daily_values (id, report_id, subject_key, business_date, metric, value)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(a, b, c, d.isoformat(), e, f) for a, b, c, d, e, f in person_values],
+        )
         connection.executemany(
             "INSERT INTO plans (id, store_id, metric, month, target, day_weights, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -160,9 +201,10 @@ def _flush_sqlite(connection: sqlite3.Connection, reports: list, values: list) -
     )
 
 
-async def bulk_postgres(url: str, schema: str, store_ids: list[int], keys: list[str]) -> None:
+async def bulk_postgres(url: str, schema: str, seeded: Seeded, org: OrgConfig) -> None:
     import asyncpg
 
+    store_ids, keys = seeded.store_ids, metric_keys(org)
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
     connection = await asyncpg.connect(dsn, server_settings={"search_path": schema})
     try:
@@ -175,6 +217,30 @@ async def bulk_postgres(url: str, schema: str, store_ids: list[int], keys: list[
                 await _copy_postgres(connection, reports, values)
                 reports, values = [], []
         await _copy_postgres(connection, reports, values)
+        person_reports, person_values = person_rows(seeded, org)
+        await connection.copy_records_to_table(
+            "reports",
+            records=[
+                (rid, subject, member, form, day, 1, sent, sent, tag)
+                for rid, subject, member, form, day, sent, tag in person_reports
+            ],
+            columns=[
+                "id",
+                "subject_key",
+                "member_id",
+                "form",
+                "business_date",
+                "revision",
+                "created_at",
+                "updated_at",
+                "campaign_id",
+            ],
+        )
+        await connection.copy_records_to_table(
+            "daily_values",
+            records=[(a, b, c, d, e, float(f)) for a, b, c, d, e, f in person_values],
+            columns=["id", "report_id", "subject_key", "business_date", "metric", "value"],
+        )
         plans = [(a, b, c, d, e, f, g) for a, b, c, d, e, f, g in plan_rows(store_ids)]
         await connection.copy_records_to_table(
             "plans",
@@ -239,9 +305,9 @@ async def bench_database(backend: str, org: OrgConfig, keep: str | None = None) 
             reuse = keep is not None and os.path.exists(keep)
             database = await open_database(f"sqlite+aiosqlite:///{path}")
             if not reuse:
-                store_ids = await seed_catalog(database, org)
+                seeded = await seed_catalog(database, org)
                 started = time.perf_counter()
-                bulk_sqlite(path, store_ids, keys)
+                bulk_sqlite(path, seeded, org)
                 print(
                     f"generated {STORES}×{DAYS}×{len(keys)} values in "
                     f"{time.perf_counter() - started:.1f} s (sqlite3 executemany)"
@@ -259,9 +325,9 @@ async def bench_database(backend: str, org: OrgConfig, keep: str | None = None) 
         await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     try:
         database = await open_database(url, schema=schema)
-        store_ids = await seed_catalog(database, org)
+        seeded = await seed_catalog(database, org)
         started = time.perf_counter()
-        await bulk_postgres(url, schema, store_ids, keys)
+        await bulk_postgres(url, schema, seeded, org)
         print(
             f"generated {STORES}×{DAYS}×{len(keys)} values in "
             f"{time.perf_counter() - started:.1f} s (COPY)"

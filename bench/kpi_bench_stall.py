@@ -12,6 +12,7 @@ from multiprocessing.connection import Connection
 
 import kpi_bench_data as data
 from kpi_bench_data import BOD_IDS, NOW
+from kpi_bench_people import CAMPAIGNS, campaign_code
 
 from bot.app import BotOptions, BotRuntime, create_bot
 from bot.charts import run as chart_run
@@ -110,10 +111,10 @@ async def _sandbox_rounds(control: Connection) -> None:
 
 
 async def concurrent_stall(database: Database, org: OrgConfig, rounds: int = 5) -> None:
-    """20 /kpi at once (20 people: 18 stores, a channel, everything), several rounds; the
-    longest event-loop stall of each round, against the same ticker on an idle loop (the
-    machine's own noise) and in a separate idle process during the rounds (the machine's cores
-    being busy)."""
+    """20 /kpi at once (20 people: 16 stores, a channel, everything, two campaigns), several
+    rounds; the longest event-loop stall of each round, against the same ticker on an idle loop
+    (the machine's own noise) and in a separate idle process during the rounds (the machine's
+    cores being busy)."""
     loop = asyncio.get_running_loop()
     control, child_end = multiprocessing.get_context("spawn").Pipe()
     sandbox = multiprocessing.get_context("spawn").Process(
@@ -136,11 +137,13 @@ async def concurrent_stall(database: Database, org: OrgConfig, rounds: int = 5) 
         outside = await outside_ticker_start()
         worst, elapsed = [], []
         for round_ in range(rounds):
-            # Mostly stores, with a channel and everything in every round.
+            # Mostly stores, with a channel, everything and two campaigns in every round.
             commands = [
                 f"/kpi S{(round_ * 100 + i * 7) % data.STORES:03d}" for i in range(len(BOD_IDS))
             ]
             commands[0], commands[1] = "/kpi all", "/kpi shopee"
+            for slot in (2, 3):
+                commands[slot] = f"/kpi {campaign_code((2 * round_ + slot) % (CAMPAIGNS - 2))}"
             control.send(commands)
             with StallMeter() as busy:
                 elapsed.append(await loop.run_in_executor(None, control.recv))

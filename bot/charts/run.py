@@ -5,6 +5,8 @@ the event loop for tens of milliseconds at a time (measured: up to ~70 ms stalls
 a thread). A separate process draws on the other core and leaves the loop alone; only the small
 input dataclass and the PNG bytes cross the process boundary. The worker is started lazily (or by
 ``warm_up``), imports matplotlib once, then serves every chart of this process, one at a time.
+The same worker takes other pure computations too large for the event loop (``compute``): on a
+thread their Python would hold the GIL against the loop just the same.
 """
 
 from __future__ import annotations
@@ -104,6 +106,18 @@ async def render(kind: str, data: Any) -> bytes:
     for observe in tuple(_observers):
         observe(kind, seconds)
     return png
+
+
+async def compute(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` in the worker process: a pure, module-level function whose arguments
+    and result pickle. Where the worker cannot take it (it died), it runs on a thread."""
+    pool = _executor()
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(pool, function, *args)
+    except BrokenProcessPool:
+        _discard(pool)
+        return await asyncio.to_thread(function, *args)
 
 
 def observe_renders(observer: Callable[[str, float], None]) -> Callable[[], None]:

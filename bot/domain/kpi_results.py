@@ -6,12 +6,20 @@ typed by their read-only shape (``bot.domain.records``), so nothing here knows t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from bot.domain.kpi import KpiQuestion, KpiReport, SubjectKpi
+from bot.domain.kpi import (
+    DayPoint,
+    KpiQuestion,
+    KpiReport,
+    SubjectFacts,
+    SubjectKpi,
+    daily_points,
+    evaluate,
+)
 from bot.domain.punctuality import Punctuality
 from bot.domain.records import DepartmentRow, MemberRow, StoreRef
 
@@ -28,6 +36,20 @@ class Target:
     name: str
     stores: tuple[StoreRef, ...]
     parent: tuple[ViewKind, int] | None = None
+
+
+def evaluate_store_set(
+    facts: Sequence[SubjectFacts],
+    question: KpiQuestion,
+    primary: str,
+    daily: Mapping[date, Mapping[str, float]],
+    reporters: Mapping[date, int],
+) -> tuple[KpiReport, list[DayPoint]]:
+    """The engine's report of a store set and the daily points of its primary metric (one
+    call, so that a large set can be evaluated in another process)."""
+    report = evaluate(facts, question)
+    points = daily_points(question, primary, daily, reporters, [f.plans for f in facts])
+    return report, points
 
 
 @dataclass(frozen=True)
@@ -50,8 +72,12 @@ def ranking_value(report: KpiReport, key: str, metric: str) -> float | None:
     """A store's month-to-date attainment for ranking: actual against the plan of the days
     it reported (so a missing report is not read as a bad day)."""
     subject = next((s for s in report.subjects if s.key == key), None)
-    if subject is None:
-        return None
+    return None if subject is None else subject_ranking_value(subject, metric)
+
+
+def subject_ranking_value(subject: SubjectKpi, metric: str) -> float | None:
+    """``ranking_value`` of a subject already in hand (no search through the report: a list of
+    500 stores would otherwise search it 500 times)."""
     return subject.metrics[metric].pacing
 
 

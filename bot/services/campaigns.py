@@ -34,9 +34,15 @@ log = logging.getLogger(__name__)
 
 def info_of(row: Campaign, stores: tuple[Store, ...] | list[Store]) -> CampaignInfo:
     """The campaign with its brands expanded to their (active) stores."""
+    return _info_of(row, [(s.code, s.brand.code) for s in stores])
+
+
+def _info_of(row: Campaign, store_brands: list[tuple[str, str]]) -> CampaignInfo:
+    """``info_of`` from (store code, brand code) pairs, read from the ORM rows once for all
+    campaigns: 500 stores times 20 campaigns made 10,000 attribute reads on the event loop."""
     brands = set(row.brand_codes)
     listed = set(row.store_codes)
-    codes = tuple(s.code for s in stores if s.code in listed or s.brand.code in brands)
+    codes = tuple(code for code, brand in store_brands if code in listed or brand in brands)
     return CampaignInfo(
         id=row.id,
         code=row.code,
@@ -54,8 +60,8 @@ def info_of(row: Campaign, stores: tuple[Store, ...] | list[Store]) -> CampaignI
 async def _infos(session: AsyncSession, rows: list[Campaign]) -> list[CampaignInfo]:
     if not rows:
         return []
-    stores = tuple(await catalog.list_stores(session))
-    return [info_of(row, stores) for row in rows]
+    store_brands = [(s.code, s.brand.code) for s in await catalog.list_stores(session)]
+    return [_info_of(row, store_brands) for row in rows]
 
 
 def _visible(info: CampaignInfo, scope: Scope) -> bool:

@@ -6,16 +6,15 @@ treated as not existing (search never sees them, a forged button id finds nothin
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.charts import run as worker
 from bot.domain.derived_metrics import compute_derived
 from bot.domain.kpi import (
-    DayPoint,
     KpiQuestion,
     KpiReport,
     MetricCatalog,
@@ -23,11 +22,16 @@ from bot.domain.kpi import (
     Plans,
     SubjectFacts,
     comparison_window,
-    daily_points,
-    evaluate,
     plan_of_day,
 )
-from bot.domain.kpi_results import MeKpi, PeopleKpi, PersonTotals, StoreSetKpi, Target
+from bot.domain.kpi_results import (
+    MeKpi,
+    PeopleKpi,
+    PersonTotals,
+    StoreSetKpi,
+    Target,
+    evaluate_store_set,
+)
 from bot.domain.periods import Period, month_key, months_touched
 from bot.domain.punctuality import DueRule, punctuality
 from bot.domain.records import StoreRef
@@ -43,7 +47,7 @@ from storage.repositories import kpi as kpi_repo
 from storage.repositories import members as members_repo
 
 HEATMAP_ROWS = 14
-THREAD_AT_SUBJECTS = 50  # store sets this large are evaluated off the event loop
+WORKER_AT_SUBJECTS = 50  # store sets this large are evaluated in the chart worker process
 
 
 def as_of(org: OrgConfig, now: datetime) -> date:
@@ -228,12 +232,15 @@ async def store_set_kpi(
     for days in reported.values():
         for day in days:
             reporters[day] = reporters.get(day, 0) + 1
-    if len(facts) >= THREAD_AT_SUBJECTS:
-        # Hundreds of stores take the engine ~0.1 s of pure Python: on a thread the event loop
-        # keeps serving other members meanwhile (it takes the GIL back every few ms).
-        report, points = await asyncio.to_thread(_evaluate, facts, ask, primary, daily, reporters)
+    if len(facts) >= WORKER_AT_SUBJECTS:
+        # Hundreds of stores take the engine 0.1–0.3 s of pure Python. On a thread it held the
+        # GIL against the event loop (stalls of 100 ms and more with a few such views at once);
+        # in the worker process only pickling its input and output touches this process.
+        report, points = await worker.compute(
+            evaluate_store_set, facts, ask, primary, daily, reporters
+        )
     else:
-        report, points = _evaluate(facts, ask, primary, daily, reporters)
+        report, points = evaluate_store_set(facts, ask, primary, daily, reporters)
     due = set(ask.due)
     missing = tuple(p.day for p in points if p.day in due and p.reporters == 0)
     heatmap: tuple[tuple[str, tuple[float | None, ...]], ...] = ()
@@ -251,18 +258,6 @@ async def store_set_kpi(
         heatmap_rows=heatmap,
         lower_better=lower_is_better(org),
     )
-
-
-def _evaluate(
-    facts: Sequence[SubjectFacts],
-    question: KpiQuestion,
-    primary: str,
-    daily: Mapping[date, Mapping[str, float]],
-    reporters: Mapping[date, int],
-) -> tuple[KpiReport, list[DayPoint]]:
-    report = evaluate(facts, question)
-    points = daily_points(question, primary, daily, reporters, [f.plans for f in facts])
-    return report, points
 
 
 async def _heatmap(

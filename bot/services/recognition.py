@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.kpi_results import Target, ranking_value
+from bot.domain.kpi_results import Target, subject_ranking_value
 from bot.domain.periods import Period
 from bot.domain.recognition import Praise, praise
 from bot.org.schema import OrgConfig
@@ -30,9 +30,7 @@ async def store_paces(
         return []
     target = Target("all", 0, "all", "", tuple(stores))
     view = await store_set_kpi(session, org, target, period, as_of, now=at)
-    return [
-        (s.label, ranking_value(view.report, s.key, view.primary)) for s in view.report.subjects
-    ]
+    return [(s.label, subject_ranking_value(s, view.primary)) for s in view.report.subjects]
 
 
 async def praise_of(

@@ -23,7 +23,7 @@ from bot.charts.data import (
 )
 from bot.domain.kpi import DayPoint, MetricKpi, Status, attainment_status, cumulative_points
 from bot.domain.kpi_ask import last_month_label
-from bot.domain.kpi_results import MeKpi, PeopleKpi, StoreSetKpi, ranking_value
+from bot.domain.kpi_results import MeKpi, PeopleKpi, StoreSetKpi, subject_ranking_value
 from bot.domain.number_format import format_compact, format_number
 from bot.domain.periods import Period, month_period
 from bot.domain.records import DepartmentRow, StoreRef
@@ -263,9 +263,7 @@ def ranked_stores(view: StoreSetKpi, org: OrgConfig, t: Translator) -> tuple[Ran
         note = show(org, view.primary, kpi.actual, t.locale)
         if subject.reported < subject.elapsed:
             note += " · " + t("kpi.chart.days", reported=subject.reported, days=subject.elapsed)
-        items.append(
-            RankedItem(subject.label, ranking_value(view.report, subject.key, view.primary), note)
-        )
+        items.append(RankedItem(subject.label, subject_ranking_value(subject, view.primary), note))
     return tuple(items)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -166,31 +166,32 @@ async def group_daily(
     metrics: Sequence[str] | None,
 ) -> dict[date, dict[str, float]]:
     """Per day and metric: the groups' sums minus the values of the stores left out, only
-    where at least one of the wanted stores has a value."""
+    where at least one of the wanted stores has a value. Summed in SQL over the groups (one
+    row per day and metric: a campaign over 25 brands read 18,000 rows for 240)."""
     brands = sorted({b for b, _ in groups})
     platforms = sorted({p for _, p in groups})
+    conditions = [
+        DailyRollup.business_date >= start,
+        DailyRollup.business_date <= end,
+        DailyRollup.brand_id.in_(brands),
+        DailyRollup.platform.in_(platforms),
+        *_metric_filter(DailyRollup.metric, metrics),
+    ]
+    if len(brands) * len(platforms) > len(groups):  # not every brand on every platform
+        conditions.append(tuple_(DailyRollup.brand_id, DailyRollup.platform).in_(sorted(groups)))
     rows = await session.execute(
         select(
             DailyRollup.business_date,
             DailyRollup.metric,
-            DailyRollup.brand_id,
-            DailyRollup.platform,
-            DailyRollup.total,
-            DailyRollup.stores,
-        ).where(
-            DailyRollup.business_date >= start,
-            DailyRollup.business_date <= end,
-            DailyRollup.brand_id.in_(brands),
-            DailyRollup.platform.in_(platforms),
-            *_metric_filter(DailyRollup.metric, metrics),
+            func.sum(DailyRollup.total),
+            func.sum(DailyRollup.stores),
         )
+        .where(*conditions)
+        .group_by(DailyRollup.business_date, DailyRollup.metric)
     )
     sums: dict[tuple[date, str], list[float]] = defaultdict(lambda: [0.0, 0])
-    for day, metric, brand, platform, total, count in rows.all():
-        if (brand, platform) in groups:
-            cell = sums[(day, metric)]
-            cell[0] += total
-            cell[1] += count
+    for day, metric, total, count in rows.all():
+        sums[(day, metric)] = [float(total), int(count)]
     if left_out:
         minus = await session.execute(
             select(

@@ -234,6 +234,7 @@ async def test_kpi_sums_from_rollups_equal_plain_sums(session_factory: SF) -> No
         subsets = {
             "all": [f"store:{s.id}" for s in active],
             "hs shopee, one left out": [f"store:{s.id}" for s in active if s.code != "HS-SHOPEE"],
+            "one brand, every platform": [f"store:{s.id}" for s in active if s.brand.code == "HS"],
             "one store": [f"store:{active[0].id}"],
             "a person": [f"member:{person}"],
         }
