@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from support.people import DEMO_ORG_FILE, add_person, demo_org, sync_demo_org
 from typer.testing import CliRunner
 
-from bot.domain.ingest import DayValues
+from bot.domain.ingest import DayValues, ItemResult
 from bot.i18n import Translator
 from bot.org.loader import parse_org_text
 from bot.org.schema import OrgConfig
@@ -102,6 +102,23 @@ def _api_item(rng: random.Random, code: str, day: date) -> DayValues:
     return DayValues(code, day, {k: values[k] for k in picked})
 
 
+async def _api_push(
+    session: AsyncSession, org: OrgConfig, items: list[DayValues]
+) -> list[ItemResult]:
+    """What the HTTP API does with a batch of an all-stores token."""
+    return await ingest.apply_items(
+        session,
+        org,
+        items,
+        IngestScope(None, None),
+        source="api:test",
+        detail=None,
+        actor_id=None,
+        now=NOW,
+        t=Translator("en"),
+    )
+
+
 async def _random_writes(
     session_factory: SF, stores: list[Store], person: int, seed: int, rounds: int = 12
 ) -> int:
@@ -121,17 +138,7 @@ async def _random_writes(
                     await _chat_write(session, key, store.id, day, _values(rng, True))
                 else:
                     items = [_api_item(rng, rng.choice(stores).code, day) for _ in range(3)]
-                    results = await ingest.apply_items(
-                        session,
-                        org,
-                        items,
-                        IngestScope(None, None),
-                        source="api:test",
-                        detail=None,
-                        actor_id=None,
-                        now=NOW,
-                        t=Translator("en"),
-                    )
+                    results = await _api_push(session, org, items)
                     written += sum(r.status in ("created", "updated") for r in results)
             if round_ == rounds // 2:
                 # A store moved to another platform takes its history along.
@@ -297,17 +304,7 @@ async def test_two_imports_over_the_same_days_in_opposite_orders_both_apply(
     async def push(code: str, order: list[date], gmv: float) -> list[str]:
         items = [DayValues(code, day, {"gmv": gmv, "orders": 10.0}) for day in order]
         async with session_factory() as session, session.begin():
-            results = await ingest.apply_items(
-                session,
-                org,
-                items,
-                IngestScope(None, None),
-                source="api:test",
-                detail=None,
-                actor_id=None,
-                now=NOW,
-                t=Translator("en"),
-            )
+            results = await _api_push(session, org, items)
             await asyncio.sleep(0.05)  # hold the locks while the other batch writes
         return [r.status for r in results]
 
