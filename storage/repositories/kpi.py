@@ -10,12 +10,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, distinct, func, select
+from sqlalchemy import ColumnElement, Select, distinct, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DailyValue, Plan, Report
 from storage.repositories import rollup_reads
+from storage.repositories.sql import among
+
+# Table columns, not ORM attributes: these reads return thousands of plain rows, and the ORM's
+# row handling cost as much as the query itself.
+_values = DailyValue.__table__.c
+_reports = Report.__table__.c
 
 Totals = dict[str, dict[str, float]]  # subject_key -> metric -> sum
 
@@ -40,46 +47,44 @@ async def metric_totals(
     metrics: Sequence[str] | None = None,
 ) -> Totals:
     """Sum of each metric per subject over [start, end]; absent when nothing was reported.
-    Whole months are read from the monthly rollups (``rollup_reads.split_months``)."""
+    Whole months are read from the monthly rollups (``rollup_reads.split_months``); the parts
+    are added up in one statement, so "all stores" brings back one row per store and metric."""
     keys = _keys(subject_keys)
     if not keys:
         return {}
     split = await rollup_reads.split_months(session, keys, start, end, metrics)
-    parts: list[tuple[int, rollup_reads.Counted]] = []
+    parts: list[Select[Any]] = []
     if split.whole:
-        parts.append((1, await rollup_reads.monthly_totals(session, keys, split.whole, metrics)))
+        parts.append(rollup_reads.monthly_rows(session, keys, split.whole, metrics))
     for sign, ranges in ((1, split.rest), (-1, split.minus)):
-        for first, last in ranges:
-            parts.append((sign, await _value_totals(session, keys, first, last, metrics)))
-    if len(parts) == 1 and parts[0][0] == 1:
-        return {s: {m: t for m, (t, _) in sums.items()} for s, sums in parts[0][1].items()}
-    counted: dict[str, dict[str, tuple[float, int]]] = defaultdict(dict)
-    for sign, part in parts:
-        for subject, sums in part.items():
-            own = counted[subject]
-            for metric, (total, count) in sums.items():
-                known, number = own.get(metric, (0.0, 0))
-                own[metric] = (known + sign * total, number + sign * count)
-    totals: Totals = {}
-    for subject, sums in counted.items():
-        kept = {metric: total for metric, (total, count) in sums.items() if count > 0}
-        if kept:
-            totals[subject] = kept
-    return totals
-
-
-async def _value_totals(
-    session: AsyncSession, keys: list[str], start: date, end: date, metrics: Sequence[str] | None
-) -> rollup_reads.Counted:
+        parts += [_value_rows(session, keys, first, last, metrics, sign) for first, last in ranges]
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     query = (
-        select(DailyValue.subject_key, DailyValue.metric, func.sum(DailyValue.value), func.count())
-        .where(*_range(keys, start, end, metrics))
-        .group_by(DailyValue.subject_key, DailyValue.metric)
+        select(rows.c.subject_key, rows.c.metric, func.sum(rows.c.total))
+        .group_by(rows.c.subject_key, rows.c.metric)
+        .having(func.sum(rows.c.counted) > 0)  # absent, as in a plain sum, when nothing is left
     )
-    totals: rollup_reads.Counted = defaultdict(dict)
-    for subject, metric, total, count in (await session.execute(query)).all():
-        totals[subject][metric] = (float(total), int(count))
+    totals: Totals = defaultdict(dict)
+    for subject, metric, total in (await session.execute(query)).all():
+        totals[subject][metric] = float(total)
     return dict(totals)
+
+
+def _value_rows(
+    session: AsyncSession,
+    keys: list[str],
+    start: date,
+    end: date,
+    metrics: Sequence[str] | None,
+    sign: int,
+) -> Select[Any]:
+    """Daily values as (subject, metric, signed value, signed count) rows."""
+    return select(
+        _values.subject_key,
+        _values.metric,
+        (_values.value * sign).label("total"),
+        literal(sign).label("counted"),
+    ).where(*_range(session, keys, start, end, metrics))
 
 
 async def daily_totals(
@@ -99,9 +104,9 @@ async def daily_totals(
     if ids and found is not None and len(found[1]) <= len(ids):
         return await rollup_reads.group_daily(session, found[0], found[1], start, end, metrics)
     query = (
-        select(DailyValue.business_date, DailyValue.metric, func.sum(DailyValue.value))
-        .where(*_range(keys, start, end, metrics))
-        .group_by(DailyValue.business_date, DailyValue.metric)
+        select(_values.business_date, _values.metric, func.sum(_values.value))
+        .where(*_range(session, keys, start, end, metrics))
+        .group_by(_values.business_date, _values.metric)
     )
     result: dict[date, dict[str, float]] = defaultdict(dict)
     for day, metric, total in (await session.execute(query)).all():
@@ -110,17 +115,21 @@ async def daily_totals(
 
 
 def _range(
-    keys: list[str], start: date, end: date, metrics: Sequence[str] | None
+    session: AsyncSession,
+    keys: list[str],
+    start: date,
+    end: date,
+    metrics: Sequence[str] | None,
 ) -> list[ColumnElement[bool]]:
     """Conditions on subjects, dates and (optionally) metrics. Both daily_values indexes cover
     these reads: a few subjects take the subject index, many take the date index."""
     conditions = [
-        DailyValue.subject_key.in_(keys),
-        DailyValue.business_date >= start,
-        DailyValue.business_date <= end,
+        among(session, _values.subject_key, keys),
+        _values.business_date >= start,
+        _values.business_date <= end,
     ]
     if metrics is not None:
-        conditions.append(DailyValue.metric.in_(list(metrics)))
+        conditions.append(_values.metric.in_(list(metrics)))
     return conditions
 
 
@@ -132,8 +141,8 @@ async def subject_daily_values(
     if not keys:
         return {}
     rows = await session.execute(
-        select(DailyValue.subject_key, DailyValue.business_date, DailyValue.value).where(
-            *_range(keys, start, end, [metric])
+        select(_values.subject_key, _values.business_date, _values.value).where(
+            *_range(session, keys, start, end, [metric])
         )
     )
     result: dict[str, dict[date, float]] = defaultdict(dict)
@@ -151,20 +160,16 @@ async def reported_days(
     keys = _keys(subject_keys)
     if not keys:
         return {}
-    in_range = (
-        Report.subject_key.in_(keys),
-        Report.business_date >= start,
-        Report.business_date <= end,
-    )
+    dates = (_reports.business_date >= start, _reports.business_date <= end)
     spans = await session.execute(
         select(
-            Report.subject_key,
-            func.min(Report.business_date),
-            func.max(Report.business_date),
-            func.count(distinct(Report.business_date)),
+            _reports.subject_key,
+            func.min(_reports.business_date),
+            func.max(_reports.business_date),
+            func.count(distinct(_reports.business_date)),
         )
-        .where(*in_range)
-        .group_by(Report.subject_key)
+        .where(among(session, _reports.subject_key, keys), *dates)
+        .group_by(_reports.subject_key)
     )
     result: dict[str, set[date]] = {}
     with_gaps = []
@@ -175,8 +180,8 @@ async def reported_days(
             with_gaps.append(subject)
     if with_gaps:
         rows = await session.execute(
-            select(Report.subject_key, Report.business_date)
-            .where(Report.subject_key.in_(with_gaps), *in_range[1:])
+            select(_reports.subject_key, _reports.business_date)
+            .where(among(session, _reports.subject_key, with_gaps), *dates)
             .distinct()
         )
         for subject, day in rows.all():
@@ -192,10 +197,10 @@ async def first_sent(
     if not keys:
         return {}
     rows = await session.execute(
-        select(Report.subject_key, Report.business_date, Report.created_at).where(
-            Report.subject_key.in_(keys),
-            Report.business_date >= start,
-            Report.business_date <= end,
+        select(_reports.subject_key, _reports.business_date, _reports.created_at).where(
+            among(session, _reports.subject_key, keys),
+            _reports.business_date >= start,
+            _reports.business_date <= end,
         )
     )
     result: dict[str, dict[date, datetime]] = defaultdict(dict)
@@ -219,11 +224,12 @@ async def plans_for(
     ids, wanted_months = sorted(set(store_ids)), sorted(set(months))
     if not ids or not wanted_months:
         return {}
-    query = select(Plan.store_id, Plan.month, Plan.metric, Plan.target, Plan.day_weights).where(
-        Plan.store_id.in_(ids), Plan.month.in_(wanted_months)
-    )
+    plans = Plan.__table__.c
+    query = select(
+        plans.store_id, plans.month, plans.metric, plans.target, plans.day_weights
+    ).where(among(session, plans.store_id, ids), plans.month.in_(wanted_months))
     if metrics is not None:
-        query = query.where(Plan.metric.in_(list(metrics)))
+        query = query.where(plans.metric.in_(list(metrics)))
     result: PlanRows = defaultdict(lambda: defaultdict(dict))
     for store_id, month, metric, target, weights in (await session.execute(query)).all():
         result[store_id][month][metric] = (float(target), dict(weights or {}))

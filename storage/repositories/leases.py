@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Lease
+from storage.repositories.sql import is_postgres
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ async def acquire(
     before = await current_holder(session, name)
     before_holder = before.holder if before is not None else None
     before_until = before.expires_at if before is not None else None
-    insert = postgres_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = postgres_insert if is_postgres(session) else sqlite_insert
     values = insert(Lease).values(name=name, holder=holder, acquired_at=now, expires_at=expires_at)
     statement = values.on_conflict_do_update(
         index_elements=[Lease.name],
@@ -85,7 +86,7 @@ async def serialise(session: AsyncSession, name: str) -> None:
     """Hold ``name`` until the caller's transaction ends, so that the same work done by several
     processes at once (the org sync on start) runs one after the other: the later one then
     finds the rows the first one wrote instead of inserting them again."""
-    if session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         key = zlib.crc32(name.encode()) - 2**31  # a signed 32-bit key per name
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         return

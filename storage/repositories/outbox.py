@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.outbox import Priority, default_expiry
 from storage.models import OutboxMessage
+from storage.repositories.sql import is_postgres
 
 PENDING = "pending"
 SENT = "sent"
@@ -140,8 +141,7 @@ async def enqueue_many(
 
     ``INSERT … ON CONFLICT (dedupe_key) DO NOTHING`` exists on both SQLite and PostgreSQL.
     """
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    insert = postgres_insert if is_postgres(session) else sqlite_insert
     statement = (
         insert(OutboxMessage)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])

@@ -19,16 +19,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.models import DailyRollup, DailyValue, MonthlyRollup, Store
 from storage.repositories.rollups import STORE_PREFIX, Group, month_of
+from storage.repositories.sql import among
 
 Totals = dict[str, dict[str, float]]
-Counted = dict[str, dict[str, tuple[float, int]]]  # subject -> metric -> (sum, values summed)
 DateRange = tuple[date, date]
 
 
@@ -37,9 +37,7 @@ def _month_bounds(day: date) -> DateRange:
     return day.replace(day=1), day.replace(day=last)
 
 
-def _metric_filter(
-    column: InstrumentedAttribute[str], metrics: Sequence[str] | None
-) -> list[ColumnElement[bool]]:
+def _metric_filter(column: Any, metrics: Sequence[str] | None) -> list[ColumnElement[bool]]:
     return [] if metrics is None else [column.in_(list(metrics))]
 
 
@@ -51,7 +49,7 @@ async def _nothing_between(
         .where(
             DailyValue.business_date >= first,
             DailyValue.business_date <= last,
-            DailyValue.subject_key.in_(keys),
+            among(session, DailyValue.subject_key, keys),
             *_metric_filter(DailyValue.metric, metrics),
         )
         .limit(1)
@@ -97,28 +95,22 @@ async def split_months(
     return split
 
 
-async def monthly_totals(
+def monthly_rows(
     session: AsyncSession, keys: list[str], months: list[str], metrics: Sequence[str] | None
-) -> Counted:
-    """Per subject and metric: (sum, number of values) over these months."""
-    query = (
-        select(
-            MonthlyRollup.subject_key,
-            MonthlyRollup.metric,
-            func.sum(MonthlyRollup.total),
-            func.sum(MonthlyRollup.days),
-        )
-        .where(
-            MonthlyRollup.subject_key.in_(keys),
-            MonthlyRollup.month.in_(months),
-            *_metric_filter(MonthlyRollup.metric, metrics),
-        )
-        .group_by(MonthlyRollup.subject_key, MonthlyRollup.metric)
+) -> Select[Any]:
+    """Monthly rollups as (subject, metric, total, count of values) rows, for the caller to add
+    up with the other parts of its range."""
+    rollups = MonthlyRollup.__table__.c
+    return select(
+        rollups.subject_key,
+        rollups.metric,
+        rollups.total.label("total"),
+        rollups.days.label("counted"),
+    ).where(
+        among(session, rollups.subject_key, keys),
+        rollups.month.in_(months),
+        *_metric_filter(rollups.metric, metrics),
     )
-    totals: Counted = defaultdict(dict)
-    for subject, metric, total, count in (await session.execute(query)).all():
-        totals[subject][metric] = (float(total), int(count))
-    return dict(totals)
 
 
 # --- per day over many stores -------------------------------------------------------------------
@@ -139,7 +131,7 @@ async def groups_of(session: AsyncSession, ids: list[int]) -> tuple[set[Group], 
     when a store is unknown)."""
     rows = (
         await session.execute(
-            select(Store.id, Store.brand_id, Store.platform).where(Store.id.in_(ids))
+            select(Store.id, Store.brand_id, Store.platform).where(among(session, Store.id, ids))
         )
     ).all()
     if len(rows) != len(set(ids)):

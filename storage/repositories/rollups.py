@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.revisions import Change
 from storage.models import DailyRollup, DailyValue, MonthlyRollup, Store
+from storage.repositories.sql import is_postgres
 
 STORE_PREFIX = "store:"
 Group = tuple[int, str]  # (brand id, platform)
@@ -43,13 +44,9 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
-
-
 def _upsert(session: AsyncSession, model: Any, rows: list[dict[str, Any]], counter: str) -> Any:
     """INSERT the rows as deltas; an existing row gets them added (total and its counter)."""
-    statement = (postgres_insert if _dialect(session) == "postgresql" else sqlite_insert)(model)
+    statement = (postgres_insert if is_postgres(session) else sqlite_insert)(model)
     statement = statement.values(rows)
     table = model.__table__
     return statement.on_conflict_do_update(
@@ -185,7 +182,7 @@ async def _write(session: AsyncSession, deltas: _Deltas) -> None:
 
 
 def _month_expr(session: AsyncSession) -> ColumnElement[str]:
-    if _dialect(session) == "postgresql":
+    if is_postgres(session):
         return func.to_char(DailyValue.business_date, "YYYY-MM")
     return func.strftime("%Y-%m", DailyValue.business_date)
 
@@ -201,7 +198,7 @@ def _group_filter(groups: Sequence[Group]) -> ColumnElement[bool]:
 async def rebuild(session: AsyncSession) -> tuple[int, int]:
     """Recompute both rollups from ``daily_values``; returns (monthly rows, daily rows). On
     PostgreSQL value writes wait until the caller's transaction ends, so none is missed."""
-    if _dialect(session) == "postgresql":
+    if is_postgres(session):
         await session.execute(text("LOCK TABLE daily_values IN SHARE MODE"))
     await session.execute(delete(MonthlyRollup))
     await session.execute(delete(DailyRollup))

@@ -21,14 +21,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.models import FsmRecord, ProcessedUpdate
+from storage.repositories.sql import is_postgres
 
 _LOCK = text("SELECT pg_advisory_lock(:key)")
 _UNLOCK = text("SELECT pg_advisory_unlock(:key)")
 _ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
 def chat_lock_key(chat_id: int) -> int:
@@ -86,7 +83,7 @@ async def claim(session: AsyncSession, update_id: int, now: datetime) -> bool:
     ``ON CONFLICT DO NOTHING``: a concurrent claim of the same id waits for the other
     transaction and then finds its row, or takes over if that one rolled back.
     """
-    insert = postgres_insert if _dialect(session) == "postgresql" else sqlite_insert
+    insert = postgres_insert if is_postgres(session) else sqlite_insert
     statement = (
         insert(ProcessedUpdate)
         .values(update_id=update_id, processed_at=now)
@@ -168,7 +165,7 @@ async def save_journal(
 ) -> None:
     """Write the journal of ``update_id`` in ``chat_id`` (call it in a short transaction of its
     own)."""
-    postgres = _dialect(session) == "postgresql"
+    postgres = is_postgres(session)
     if postgres:
         # What matters is surviving the worker's death, not the server's: skip the wait for
         # the disk flush (the row still reaches it within a fraction of a second).
