@@ -60,12 +60,12 @@ def _info_of(row: Campaign, store_brands: list[tuple[str, str]]) -> CampaignInfo
 async def _infos(session: AsyncSession, rows: list[Campaign]) -> list[CampaignInfo]:
     if not rows:
         return []
-    store_brands = [(s.code, s.brand.code) for s in await catalog.list_stores(session)]
+    store_brands = await catalog.active_store_brand_codes(session)
     return [_info_of(row, store_brands) for row in rows]
 
 
 def _visible(info: CampaignInfo, scope: Scope) -> bool:
-    return bool(set(info.store_codes) & {s.code for s in scope.stores})
+    return not scope.store_codes.isdisjoint(info.store_codes)
 
 
 @dataclass(frozen=True)

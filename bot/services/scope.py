@@ -7,6 +7,7 @@ bod and admin: everything. Out-of-scope things are treated as not existing ("not
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,9 +24,13 @@ class Scope:
     member_ids: frozenset[int]  # people whose own output is in scope (empty + everything: all)
     department_ids: frozenset[int]  # departments in scope (empty + everything: all)
 
-    @property
+    @cached_property
     def store_ids(self) -> frozenset[int]:
         return frozenset(store.id for store in self.stores)
+
+    @cached_property
+    def store_codes(self) -> frozenset[str]:
+        return frozenset(store.code for store in self.stores)
 
     def sees_store(self, store_id: int) -> bool:
         return store_id in self.store_ids

@@ -69,6 +69,19 @@ async def list_stores(
     return (await session.scalars(query)).all()
 
 
+async def active_store_brand_codes(session: AsyncSession) -> list[tuple[str, str]]:
+    """(store code, brand code) of every active store, as plain rows: what a campaign's
+    brands expand to, without loading 500 stores as objects."""
+    stores, brands = Store.__table__.c, Brand.__table__.c
+    rows = await session.execute(
+        select(stores.code, brands.code)
+        .join_from(Store.__table__, Brand.__table__, stores.brand_id == brands.id)
+        .where(stores.active.is_(True))
+        .order_by(stores.code)
+    )
+    return [(store, brand) for store, brand in rows.all()]
+
+
 async def find_active_store(session: AsyncSession, code: str) -> Store | None:
     """An active store by code, whatever the case the user typed it in."""
     return await session.scalar(

@@ -52,7 +52,7 @@ async def acquire(
                 else_=values.excluded.acquired_at,
             ),
         },
-        where=or_(Lease.holder == holder, Lease.expires_at < now),
+        where=or_(Lease.holder == holder, Lease.expires_at <= now),
     ).returning(Lease.holder)
     won = (await session.execute(statement)).scalar_one_or_none()
     if won == holder:

@@ -157,6 +157,20 @@ async def test_a_dead_holders_lease_is_taken_when_it_ends_not_before(
     assert sorted(delivered(server)) == sorted(f"m {i}" for i in range(5))
 
 
+async def test_a_lease_released_at_this_instant_is_free_at_this_instant(db: Database) -> None:
+    """A clean stop ends the lease "now": a process starting in the same instant (a frozen
+    clock, or a restart within the clock's resolution) takes it instead of asking again and
+    again until the clock moves."""
+    now = CLOCK.now()
+    async with db.session_factory() as session, session.begin():
+        assert (await leases.acquire(session, LEASE_NAME, "a", now, LEASE)).held
+        assert await leases.release(session, LEASE_NAME, "a", now)
+    async with db.session_factory() as session, session.begin():
+        state = await leases.acquire(session, LEASE_NAME, "b", now, LEASE)
+    assert state.held and state.holder == "b"
+    assert state.previous_until == now
+
+
 async def test_a_leader_whose_renewal_fails_stops_sending_at_once(
     db: Database, bot: Bot, server: SandboxServer, candidates: list[Candidate]
 ) -> None:
