@@ -192,10 +192,29 @@ def plan_of_day(plans: Plans, metric: str, day: date) -> float | None:
     return None if month_plan is None else month_plan[day]
 
 
+@cache
+def _running_plan(
+    target: float, year: int, month: int, weights: tuple[tuple[str, float], ...]
+) -> tuple[float, ...]:
+    """The month's plan summed from its first day: entry ``n`` is days 1..n (entry 0 is 0)."""
+    month_plan = _daily_plan_cached(target, year, month, weights)
+    sums = [0.0]
+    for day in sorted(month_plan):
+        sums.append(sums[-1] + month_plan[day])
+    return tuple(sums)
+
+
 def plan_over(plans: Plans, metric: str, days: Sequence[date]) -> float | None:
-    """The plan summed over ``days``; None when no day has a plan."""
+    """The plan summed over ``days`` (sorted, distinct); None when no day has a plan."""
     if not any(metric in month for month in plans.values()):
         return None
+    if days and _from_month_start(days):
+        # The usual question (a month, or its days so far): one look-up instead of a sum.
+        first = days[0]
+        plan = plans.get(month_key(first.year, first.month), {}).get(metric)
+        if plan is None:
+            return None
+        return _running_plan(plan.target, first.year, first.month, plan.weights_key)[len(days)]
     total, found = 0.0, False
     month: tuple[int, int] | None = None
     month_plan: Mapping[date, float] | None = None
@@ -207,6 +226,16 @@ def plan_over(plans: Plans, metric: str, days: Sequence[date]) -> float | None:
         if month_plan is not None:
             total += month_plan[day]
     return total if found else None
+
+
+def _from_month_start(days: Sequence[date]) -> bool:
+    """Sorted distinct days that run without a gap from the 1st of one month."""
+    first, last = days[0], days[-1]
+    return (
+        first.day == 1
+        and (last.year, last.month) == (first.year, first.month)
+        and (last.day == len(days))
+    )
 
 
 def month_target(plans: Plans, metric: str, month: Period) -> float | None:
