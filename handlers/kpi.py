@@ -136,15 +136,17 @@ async def kpi_command(message: Message, command: CommandObject, ctx: Ctx) -> Non
 
 
 async def _find_and_show(viewer: Viewer, ask: Ask) -> None:
-    """The one store or brand the text names, else the channel (platform) it names, the
-    candidates to pick from, or not found."""
+    """The one store or brand the text names, else the channel (platform) or the campaign it
+    names, else a store or brand within a typo, the candidates to pick from, or not found."""
     t = viewer.ctx.t
-    matches = service.find_targets(viewer.scope, ask.text)
+    matches = service.find_targets(viewer.scope, ask.text, typos=False)
     exact = any(m.quality <= EXACT_NAME for m in matches)
     if not exact and await _show_channel(viewer, ask):
         return
     if not matches and await _campaign_branch(viewer, ask.text):
         return
+    if not matches:  # typos last: hundreds of stores' names, the slow part of the search
+        matches = service.find_targets(viewer.scope, ask.text)
     if not matches:
         await _say_not_found(viewer, ask)
         return

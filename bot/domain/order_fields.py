@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from urllib.parse import urlsplit
+
+from bot.domain.file_names import extension as file_extension
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
 MAX_TEXT_LENGTH = 1000
@@ -49,17 +50,13 @@ class Attachment:
         }
 
 
-def _extension(name: str) -> str:
-    return PurePosixPath(name.lower()).suffix
-
-
 def attachment_problem(field_type: str, attachment: Attachment) -> str | None:
     """Why the file cannot answer a ``photo`` or ``file`` field (size, then type)."""
     if attachment.size is not None and attachment.size > MAX_ATTACHMENT_BYTES:
         return TOO_BIG
     if attachment.kind == "photo":
         return None  # Telegram photos are always JPEG, fine for both field types
-    extension = _extension(attachment.name)
+    extension = file_extension(attachment.name)
     is_image = (attachment.mime or "").startswith("image/") and extension in PHOTO_EXTENSIONS
     if field_type == "photo":
         return None if is_image else NOT_A_PHOTO

@@ -110,11 +110,12 @@ def _fuzzy_quality(
     return None
 
 
-def search(query: str, candidates: Iterable[Candidate]) -> list[Match]:
+def search(query: str, candidates: Iterable[Candidate], *, typos: bool = True) -> list[Match]:
     """The best matches only: an exact code wins alone; otherwise every match of the best
     quality (and, among typos, the smallest distance), brands first, then by code.
 
-    Typos are looked for only when nothing matches plainly (that is the slow part)."""
+    Typos are looked for only when nothing matches plainly (that is the slow part), and not at
+    all with ``typos=False`` (a caller with other names to try first)."""
     wanted = normalize(query)
     if not wanted:
         return []
@@ -123,7 +124,7 @@ def search(query: str, candidates: Iterable[Candidate]) -> list[Match]:
         if _forms(candidate.code, candidate.name)[0] == wanted:
             return [Match(candidate, EXACT_CODE)]
     matches = [m for m in (_plain_quality(wanted, c) for c in pool) if m is not None]
-    if not matches:
+    if not matches and typos:
         memo: dict[tuple[str, str], int] = {}
         matches = [m for m in (_fuzzy_quality(wanted, c, memo) for c in pool) if m is not None]
     if not matches:

@@ -29,6 +29,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.file_names import extension
 from bot.domain.plan_campaigns import CAMPAIGN_SHEET_NAMES
 from bot.domain.plan_file import file_kind
 from bot.domain.plan_reader import PLAN_COLUMNS, PLAN_SHEET_NAMES, WEIGHT_SHEET_NAMES
@@ -99,7 +100,7 @@ def precheck(file_name: str, size: int | None) -> Refusal | None:
 async def read_upload(fetch: Fetch, file_name: str, org: OrgConfig, now: datetime) -> Upload:
     """Download (``fetch``) into a temporary file, then hash and parse it in a thread."""
     with tempfile.TemporaryDirectory(prefix="opsbot-upload-") as folder:
-        path = Path(folder) / ("upload" + Path(file_name).suffix.lower())
+        path = Path(folder) / ("upload" + extension(file_name))
         if not await fetch(path):
             return Upload("refused", refusal=Refusal("download_failed"))
         return await asyncio.to_thread(read_file, path, file_name, org, now)

@@ -150,11 +150,12 @@ async def visible_departments(session: AsyncSession, scope: Scope) -> list[Depar
     return [d for d in await catalog_repo.list_departments(session) if scope.sees_department(d.id)]
 
 
-def find_targets(scope: Scope, text: str) -> list[Match]:
-    """Stores and brands in scope matching ``text`` (code or name, accents and typos forgiven)."""
+def find_targets(scope: Scope, text: str, *, typos: bool = True) -> list[Match]:
+    """Stores and brands in scope matching ``text`` (code or name, accents forgiven; typos too
+    unless ``typos`` is False)."""
     candidates = [Candidate("store", s.id, s.code, s.name) for s in scope.stores]
     candidates += [Candidate("brand", b.id, b.code, b.name) for b, _ in visible_brands(scope)]
-    return search(text, candidates)
+    return search(text, candidates, typos=typos)
 
 
 def find_department(departments: Sequence[Department], text: str) -> list[Match]:

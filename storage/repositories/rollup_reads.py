@@ -128,25 +128,21 @@ def store_ids(keys: Sequence[str]) -> list[int] | None:
 
 async def groups_of(session: AsyncSession, ids: list[int]) -> tuple[set[Group], list[int]] | None:
     """The (brand, platform) groups of these stores and the other stores of those groups (None
-    when a store is unknown)."""
+    when a store is unknown), in one statement."""
+    stores = Store.__table__.c
+    asked = select(stores.brand_id, stores.platform).where(among(session, stores.id, ids))
     rows = (
         await session.execute(
-            select(Store.id, Store.brand_id, Store.platform).where(among(session, Store.id, ids))
+            select(stores.id, stores.brand_id, stores.platform).where(
+                tuple_(stores.brand_id, stores.platform).in_(asked)
+            )
         )
     ).all()
-    if len(rows) != len(set(ids)):
-        return None
-    groups = {(brand, platform) for _, brand, platform in rows}
-    brands = sorted({b for b, _ in groups})
-    platforms = sorted({p for _, p in groups})
-    members = await session.execute(
-        select(Store.id, Store.brand_id, Store.platform).where(
-            Store.brand_id.in_(brands), Store.platform.in_(platforms)
-        )
-    )
     wanted = set(ids)
-    others = [i for i, b, p in members.all() if (b, p) in groups and i not in wanted]
-    return groups, sorted(others)
+    groups = {(brand, platform) for store, brand, platform in rows if store in wanted}
+    if sum(1 for store, _, _ in rows if store in wanted) != len(wanted):
+        return None
+    return groups, sorted(store for store, _, _ in rows if store not in wanted)
 
 
 async def group_daily(
