@@ -18,11 +18,8 @@ from bot.domain.kpi import (
     KpiQuestion,
     KpiReport,
     MetricCatalog,
-    MetricPlan,
-    Plans,
     SubjectFacts,
     comparison_window,
-    plan_of_day,
 )
 from bot.domain.kpi_results import (
     MeKpi,
@@ -33,6 +30,7 @@ from bot.domain.kpi_results import (
     evaluate_store_set,
 )
 from bot.domain.periods import Period, month_key, months_touched
+from bot.domain.plan_sums import MetricPlan, Plans, plan_of_day
 from bot.domain.punctuality import DueRule, punctuality
 from bot.domain.records import StoreRef
 from bot.domain.search import Candidate, Match, search
@@ -102,13 +100,7 @@ def primary_metric(org: OrgConfig, stores: Sequence[StoreRef]) -> str:
 
 def visible_brands(scope: Scope) -> list[tuple[Brand, tuple[Store, ...]]]:
     """Brands with at least one store in scope, each with only those stores."""
-    by_brand: dict[int, list[Store]] = {}
-    brands: dict[int, Brand] = {}
-    for store in scope.stores:
-        by_brand.setdefault(store.brand_id, []).append(store)
-        brands[store.brand_id] = store.brand
-    ordered = sorted(brands.values(), key=lambda b: b.code)
-    return [(brand, tuple(by_brand[brand.id])) for brand in ordered]
+    return list(scope.brand_stores)
 
 
 def brands_in_scope(scope: Scope) -> list[Brand]:
@@ -153,9 +145,7 @@ async def visible_departments(session: AsyncSession, scope: Scope) -> list[Depar
 def find_targets(scope: Scope, text: str, *, typos: bool = True) -> list[Match]:
     """Stores and brands in scope matching ``text`` (code or name, accents forgiven; typos too
     unless ``typos`` is False)."""
-    candidates = [Candidate("store", s.id, s.code, s.name) for s in scope.stores]
-    candidates += [Candidate("brand", b.id, b.code, b.name) for b, _ in visible_brands(scope)]
-    return search(text, candidates, typos=typos)
+    return search(text, scope.search_candidates, typos=typos)
 
 
 def find_department(departments: Sequence[Department], text: str) -> list[Match]:

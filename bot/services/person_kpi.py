@@ -13,9 +13,15 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.kpi import MetricPlan, Plans, SubjectFacts, SubjectKpi, comparison_window, evaluate
+from bot.domain.kpi import (
+    SubjectFacts,
+    SubjectKpi,
+    comparison_window,
+    evaluate,
+)
 from bot.domain.kpi_results import MeKpi, PeopleKpi
 from bot.domain.periods import Period, month_key, months_touched
+from bot.domain.plan_sums import MetricPlan, Plans
 from bot.domain.records import MemberRow
 from bot.org.schema import OrgConfig
 from bot.services.kpi import kpi_question

@@ -14,7 +14,6 @@ from bot.domain.kpi import (
     DayPoint,
     KpiQuestion,
     MetricCatalog,
-    MetricPlan,
     SubjectFacts,
     _Sums,
     attainment_status,
@@ -22,9 +21,9 @@ from bot.domain.kpi import (
     cumulative_points,
     daily_points,
     evaluate,
-    plan_of_day,
 )
 from bot.domain.periods import Period, month_period, week_period
+from bot.domain.plan_sums import MetricPlan, plan_of_day
 
 
 def derive(values: Mapping[str, float]) -> dict[str, float | None]:
