@@ -4,7 +4,6 @@ outbox sender, and their start/stop lifecycle."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import inspect
 import logging
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from bot.delivery.call_journal import CallJournal, JournalScope
 from bot.delivery.leader import DEFAULT_LEADER_LEASE, SenderLeader
 from bot.delivery.reply_guard import ReplyGuard, UpdateScope
 from bot.delivery.sender import DEFAULT_LEASE
+from bot.heap import freeze_startup_objects
 from bot.i18n import LOCALES, load_catalogue
 from bot.menu import set_guest_menu
 from bot.metrics import Metrics
@@ -143,11 +143,7 @@ class BotRuntime:
             self._journal_installed = True
         self.dispatcher = self._build_dispatcher(me.username)
         api_response_models()
-        # What is loaded by now (aiogram's and pydantic's models, the org file...) lives as
-        # long as the process: keep it out of the collector's full passes, which otherwise
-        # stopped the event loop for ~0.4 s under load (bench/kpi_bench.py, 20 /kpi at once).
-        gc.collect()
-        gc.freeze()
+        freeze_startup_objects()  # bot/heap.py
         await set_guest_menu(self.bot, self.org.default_locale)
         if self.options.mode == "webhook":
             # Never setWebhook/deleteWebhook here: a rolling restart must not drop what Telegram

@@ -102,7 +102,7 @@ async def run_forever(settings: Settings) -> None:
     org_path = require_org_path(settings)
     if settings.opsbot_mode == "webhook":
         settings.require_webhook_mode()
-    database = await open_database(settings.database_url)
+    database = await open_database(settings.database_url, pool_size=settings.opsbot_db_pool_size)
     try:
         org = await load_and_sync_org(org_path, database)
         runtime = BotRuntime(

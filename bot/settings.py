@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # Seconds the outbox sender's leadership lasts without renewal: a dead leader is replaced
     # by another process within this time.
     opsbot_leader_lease: float = Field(default=10.0, ge=1.0, le=300.0)
+    # PostgreSQL connections each process keeps open: at least the updates it handles at once.
+    opsbot_db_pool_size: int = Field(default=20, ge=1, le=500)
     # text: one readable line per record; json: one JSON object per line (log collectors).
     log_format: Literal["text", "json"] = "text"
     # The HTTP ingest API (bot/api) is served by `opsbot run` only when a port is set.

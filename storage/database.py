@@ -27,6 +27,7 @@ async def open_database(
     upgrade: bool = True,
     schema: str | None = None,
     connect_args: Mapping[str, Any] | None = None,
+    pool_size: int | None = None,
 ) -> Database:
     """Create the engine (and bring the schema to head unless ``upgrade`` is False).
 
@@ -40,7 +41,7 @@ async def open_database(
         server_settings = dict(args.get("server_settings") or {})
         server_settings["search_path"] = schema
         args["server_settings"] = server_settings
-    engine = create_engine(url, connect_args=args) if args else create_engine(url)
+    engine = create_engine(url, pool_size=pool_size, **({"connect_args": args} if args else {}))
     try:
         if upgrade:
             await upgrade_to_head(engine)

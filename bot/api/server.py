@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import socket
 from collections.abc import Iterator
 
 import uvicorn
 from fastapi import FastAPI
+
+from bot.heap import freeze_startup_objects
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10
@@ -54,10 +55,7 @@ class ApiServer:
                 await self._task  # raises the reason it stopped
                 raise OSError(f"the HTTP API stopped while starting on {self.host}:{self.port}")
             await asyncio.sleep(0.01)
-        # FastAPI, pydantic and uvicorn loaded since the bot froze its start-up objects: keep
-        # them out of the collector's full passes too (bench/api_bench.py: a 3.9 s pass).
-        gc.collect()
-        gc.freeze()
+        freeze_startup_objects()  # FastAPI and uvicorn too (bench/api_bench.py: a 3.9 s pass)
         log.info("http api listening on %s:%s", self.host, self.port)
 
     async def stop(self) -> None:

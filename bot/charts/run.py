@@ -12,7 +12,6 @@ thread their Python would hold the GIL against the loop just the same.
 from __future__ import annotations
 
 import asyncio
-import gc
 import importlib
 import multiprocessing
 import os
@@ -22,6 +21,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+from bot.heap import freeze_startup_objects
 
 # chart kind -> (module, function)
 RENDERERS = {
@@ -66,8 +67,7 @@ def _start_worker(parent_pid: int) -> None:
     _exit_with_parent(parent_pid)
     os.nice(WORKER_NICENESS)
     _import_renderers()
-    gc.collect()
-    gc.freeze()
+    freeze_startup_objects()
 
 
 def _executor() -> ProcessPoolExecutor:
