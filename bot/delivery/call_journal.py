@@ -12,6 +12,8 @@ sent for real.
 
 The window that remains: a worker killed after Telegram carried out a call and before its
 journal row committed (the time of one answer and one small commit) sends that one call again.
+The update's row itself is written before its first call (``announce``), so the chat's later
+button presses wait for the update's redelivery even then.
 PostgreSQL only: on SQLite the update's transaction holds the single write lock, and SQLite
 runs one process, whose death restarts the whole bot.
 """
@@ -50,6 +52,7 @@ class _Journal:
     calls: list[dict[str, Any]]  # what an earlier attempt made, read when the update was claimed
     position: int = 0
     replaying: bool = True
+    announced: bool = False  # its journal row written by this attempt
 
     async def replay(self, bot: Bot, method: TelegramMethod[Any]) -> _Made | None:
         calls = self.calls
@@ -70,6 +73,16 @@ class _Journal:
         answer = _response_type(method).model_validate(made["response"], context={"bot": bot})
         return _Made(answer.result)
 
+    async def announce(self) -> None:
+        """Before the update's first call reaches the wire: its journal row, with the calls so
+        far (none), so that a press of the same chat waits for this update (``hold_press``)
+        even when the worker dies between Telegram's answer and the call's own record. Without
+        it, such a press went first, found the form a step behind, and its receipt was lost."""
+        if self.announced:
+            return
+        self.announced = True
+        await self._save()
+
     async def record(self, method: TelegramMethod[Any], result: Any) -> None:
         calls = self.calls
         answer = _response_type(method)(ok=True, result=result)
@@ -81,10 +94,13 @@ class _Journal:
             }
         )
         self.position = len(calls)
+        await self._save()
+
+    async def _save(self) -> None:
         try:
             async with self.sessions() as session, session.begin():
                 await updates.save_journal(
-                    session, self.update_id, self.chat_id, calls, self.clock.now()
+                    session, self.update_id, self.chat_id, self.calls, self.clock.now()
                 )
         except Exception:  # the call was made; without its record a redelivery repeats it
             log.warning("update_id=%s: Bot API call not journaled", self.update_id, exc_info=True)
@@ -156,6 +172,7 @@ class CallJournal(BaseRequestMiddleware):
         replayed = await journal.replay(bot, method)
         if replayed is not None:
             return cast(Response[TelegramType], replayed.result)
+        await journal.announce()
         result = await make_request(bot, method)
         await journal.record(method, result)
         return result
