@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, cached_property
+from functools import cached_property, lru_cache
 
 from bot.domain.periods import Period, month_key
 from bot.domain.plan_days import daily_plan
@@ -26,15 +26,24 @@ class MetricPlan:
 Plans = Mapping[str, Mapping[str, MetricPlan]]  # "YYYY-MM" -> metric -> plan
 
 
-@cache
+# Bounded: one entry per store, metric and month asked about (500 stores × 12 metrics × a few
+# months is tens of thousands), not one per distinct target ever seen by a long-lived process.
+PLAN_CACHE_SIZE = 65_536
+
+
+@lru_cache(maxsize=PLAN_CACHE_SIZE)
 def _daily_plan_cached(
     target: float, year: int, month: int, weights: tuple[tuple[str, float], ...]
 ) -> Mapping[date, float]:
     return daily_plan(target, year, month, dict(weights))
 
 
+def _plan_of_month(plans: Plans, metric: str, year: int, month: int) -> MetricPlan | None:
+    return plans.get(month_key(year, month), {}).get(metric)
+
+
 def _month_plan(plans: Plans, metric: str, year: int, month: int) -> Mapping[date, float] | None:
-    plan = plans.get(month_key(year, month), {}).get(metric)
+    plan = _plan_of_month(plans, metric, year, month)
     if plan is None:
         return None
     return _daily_plan_cached(plan.target, year, month, plan.weights_key)
@@ -46,7 +55,7 @@ def plan_of_day(plans: Plans, metric: str, day: date) -> float | None:
     return None if month_plan is None else month_plan[day]
 
 
-@cache
+@lru_cache(maxsize=PLAN_CACHE_SIZE)
 def _running_plan(
     target: float, year: int, month: int, weights: tuple[tuple[str, float], ...]
 ) -> tuple[float, ...]:
@@ -65,7 +74,7 @@ def plan_over(plans: Plans, metric: str, days: Sequence[date]) -> float | None:
     if days and _from_month_start(days):
         # The usual question (a month, or its days so far): one look-up instead of a sum.
         first = days[0]
-        plan = plans.get(month_key(first.year, first.month), {}).get(metric)
+        plan = _plan_of_month(plans, metric, first.year, first.month)
         if plan is None:
             return None
         return _running_plan(plan.target, first.year, first.month, plan.weights_key)[len(days)]
@@ -93,5 +102,5 @@ def _from_month_start(days: Sequence[date]) -> bool:
 
 
 def month_target(plans: Plans, metric: str, month: Period) -> float | None:
-    plan = plans.get(month_key(month.start.year, month.start.month), {}).get(metric)
+    plan = _plan_of_month(plans, metric, month.start.year, month.start.month)
     return plan.target if plan is not None else None
